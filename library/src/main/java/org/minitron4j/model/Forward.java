@@ -1,0 +1,205 @@
+package org.minitron4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.util.Set;
+
+/**
+ * One forward pass of a {@link Model}: its logits [B, T, vocab], the final-norm hidden states [B, T, hidden], and the
+ * activations its {@link Capture} asked for. All arrays belong to the manager of the input ids.
+ */
+public final class Forward {
+    private final NDArray logits;
+    private final NDArray hidden;
+    private final Activations activations;
+
+    private Forward(NDArray logits, NDArray hidden, Activations activations) {
+        this.logits = logits;
+        this.hidden = hidden;
+        this.activations = activations;
+    }
+
+    /** Logits [B, T, vocab]; null when {@link Options#withoutLogits()} was asked. */
+    public NDArray logits() {
+        return logits;
+    }
+
+    /** Output of the final norm [B, T, hidden]. */
+    public NDArray hidden() {
+        return hidden;
+    }
+
+    public Activations activations() {
+        return activations;
+    }
+
+    /** What a forward pass records and skips; immutable, built with the {@code with…} methods from {@link #options()}. */
+    public record Options(Capture capture, Set<Integer> skipLayers, KvCache cache, boolean computeLogits) {
+        public Options {
+            skipLayers = Set.copyOf(skipLayers);
+        }
+
+        public Options withCapture(Capture c) { return new Options(c, skipLayers, cache, computeLogits); }
+        /** Layers to bypass (the residual stream passes through unchanged), as if they were removed. */
+        public Options withSkippedLayers(Set<Integer> layers) { return new Options(capture, layers, cache, computeLogits); }
+        public Options withCache(KvCache c) { return new Options(capture, skipLayers, c, computeLogits); }
+        /** Skips the LM head, e.g. for a calibration pass that only needs activations. */
+        public Options withoutLogits() { return new Options(capture, skipLayers, cache, false); }
+    }
+
+    private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true);
+
+    public static Options options() {
+        return DEFAULT;
+    }
+
+    static Forward run(Model m, Rope rope, NDArray ids, Options o) {
+        ModelConfig c = m.config();
+        long past = o.cache() == null ? 0 : o.cache().length();
+        Model.checkTokens(c, ids, past);
+        Model.checkLayers(c, o.skipLayers());
+        Capture cap = o.capture();
+        Activations acts = new Activations();
+        NDManager scope = ids.getManager();
+        long t = ids.getShape().get(1);
+
+        NDArray x = embed(ids, m.weight(WeightNames.EMBED)); // (B, T, d)
+        if (c.learnedPositions()) {
+            NDArray pos = scope.arange(past, past + t, 1, DataType.INT64);
+            x = x.add(embed(pos, m.weight(WeightNames.POSITIONS)));
+        }
+        NDArray mask = t > 1 ? causalMask(scope, t, past) : null; // (T, past+T), 0 or -1e9
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (o.skipLayers().contains(l)) {
+                continue;
+            }
+            record(acts, cap, Site.BLOCK_INPUT, l, x);
+            NDArray h = norm(c, m, WeightNames.attnNorm(l), x);
+            record(acts, cap, Site.ATTN_NORM, l, h);
+            x = x.add(attention(c, m, rope, l, h, mask, past, o.cache(), cap, acts));
+            NDArray h2 = norm(c, m, WeightNames.mlpNorm(l), x);
+            record(acts, cap, Site.MLP_NORM, l, h2);
+            x = x.add(mlp(c, m, l, h2, cap, acts));
+            record(acts, cap, Site.BLOCK_OUTPUT, l, x);
+        }
+        NDArray hidden = norm(c, m, WeightNames.FINAL_NORM, x);
+        record(acts, cap, Site.FINAL_NORM, c.numLayers(), hidden);
+        NDArray logits = o.computeLogits() ? linear(hidden, m.outputEmbedding(), null) : null;
+        if (o.cache() != null) {
+            o.cache().advance(t);
+        }
+        return new Forward(logits, hidden, acts);
+    }
+
+    private static void record(Activations acts, Capture cap, Site site, int layer, NDArray a) {
+        if (cap.wants(site, layer)) {
+            acts.put(site, layer, a);
+        }
+    }
+
+    private static NDArray embed(NDArray ids, NDArray table) {
+        NDArray idx = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
+        return idx.getNDArrayInternal().embedding(idx, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+    }
+
+    private static NDArray bias(Model m, String prefix, boolean present) {
+        return present ? m.weight(prefix + ".bias") : null;
+    }
+
+    /** Additive causal mask: query i (absolute position past+i) sees keys 0..past+i. */
+    private static NDArray causalMask(NDManager scope, long t, long past) {
+        NDArray rows = scope.arange(past, past + t, 1, DataType.INT64).reshape(t, 1);
+        NDArray cols = scope.arange(0, past + t, 1, DataType.INT64).reshape(1, past + t);
+        return cols.gt(rows).toType(DataType.FLOAT32, false).mul(-1e9f);
+    }
+
+    static NDArray norm(ModelConfig c, Model m, String prefix, NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        NDArray w = m.weight(prefix + ".weight");
+        switch (c.norm()) {
+            case RMS: {
+                NDArray inv = x.square().mean(new int[] {last}, true).add((float) c.normEps()).sqrt();
+                return x.div(inv).mul(w);
+            }
+            case LAYER:
+                return x.getNDArrayInternal()
+                        .layerNorm(x, new Shape(x.getShape().get(last)), w, m.weight(prefix + ".bias"), (float) c.normEps())
+                        .singletonOrThrow();
+            case LAYER_1P: {
+                NDArray mu = x.mean(new int[] {last}, true);
+                NDArray xc = x.sub(mu);
+                NDArray y = xc.div(xc.square().mean(new int[] {last}, true).add((float) c.normEps()).sqrt());
+                return y.mul(w).add(y).add(m.weight(prefix + ".bias")); // y·(w + 1) + b
+            }
+            default:
+                throw new IllegalStateException(c.norm().toString());
+        }
+    }
+
+    private static NDArray attention(ModelConfig c, Model m, Rope rope, int l, NDArray h, NDArray mask, long past,
+                                     KvCache cache, Capture cap, Activations acts) {
+        long b = h.getShape().get(0), t = h.getShape().get(1);
+        int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
+        NDArray q = linear(h, m.weight(WeightNames.q(l) + ".weight"), bias(m, WeightNames.q(l), c.attentionBias()))
+                .reshape(b, t, nh, hd);
+        NDArray k = linear(h, m.weight(WeightNames.k(l) + ".weight"), bias(m, WeightNames.k(l), c.attentionBias()))
+                .reshape(b, t, nkv, hd);
+        NDArray v = linear(h, m.weight(WeightNames.v(l) + ".weight"), bias(m, WeightNames.v(l), c.attentionBias()))
+                .reshape(b, t, nkv, hd);
+        if (rope != null) {
+            q = rope.apply(q, past);
+            k = rope.apply(k, past);
+        }
+        q = q.transpose(0, 2, 1, 3).reshape(b, nkv, (long) g * t, hd); // (B, kv, g·T, hd): query head j·g+r → group j
+        k = k.transpose(0, 2, 1, 3); // (B, kv, T, hd)
+        v = v.transpose(0, 2, 1, 3);
+        if (cache != null) {
+            NDArray[] kv = cache.append(l, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        long tk = k.getShape().get(2);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
+        if (mask != null) {
+            scores = scores.reshape(b, nkv, g, t, tk).add(mask).reshape(b, nkv, (long) g * t, tk);
+        }
+        NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·T, hd)
+                .reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd); // (B, T, heads·hd)
+        record(acts, cap, Site.HEAD_OUTPUT, l, out);
+        return linear(out, m.weight(WeightNames.o(l) + ".weight"), bias(m, WeightNames.o(l), c.attentionOutputBias()));
+    }
+
+    private static NDArray mlp(ModelConfig c, Model m, int l, NDArray h, Capture cap, Activations acts) {
+        String first = c.gatedMlp() ? WeightNames.gate(l) : WeightNames.up(l);
+        NDArray pre = linear(h, m.weight(first + ".weight"), bias(m, first, c.mlpBias()));
+        record(acts, cap, Site.MLP_PRE_ACT, l, pre);
+        NDArray a = activate(c.activation(), pre);
+        if (c.gatedMlp()) {
+            a = a.mul(linear(h, m.weight(WeightNames.up(l) + ".weight"), bias(m, WeightNames.up(l), c.mlpBias())));
+        }
+        record(acts, cap, Site.MLP_POST_ACT, l, a);
+        return linear(a, m.weight(WeightNames.down(l) + ".weight"), bias(m, WeightNames.down(l), c.mlpBias()));
+    }
+
+    static NDArray activate(ModelConfig.Activation act, NDArray x) {
+        switch (act) {
+            case SILU: return x.mul(ai.djl.nn.Activation.sigmoid(x));
+            case GELU: return ai.djl.nn.Activation.gelu(x);
+            case GELU_TANH: {
+                // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+                return x.mul(inner.tanh().add(1f)).mul(0.5f);
+            }
+            case RELU: return ai.djl.nn.Activation.relu(x);
+            case RELU2: return ai.djl.nn.Activation.relu(x).square();
+            default: throw new IllegalStateException(act.toString());
+        }
+    }
+}

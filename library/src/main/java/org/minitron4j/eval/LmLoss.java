@@ -1,0 +1,94 @@
+package org.minitron4j.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.Locale;
+import org.minitron4j.InvalidInputException;
+import org.minitron4j.Progress;
+import org.minitron4j.data.Batches;
+import org.minitron4j.model.LogProbs;
+import org.minitron4j.model.Model;
+
+/**
+ * Mean next-token negative log-likelihood (natural log) and perplexity of a token stream, scored in windows of up to
+ * {@code seqLen} predictions that each start a fresh context ({@link Batches#evalWindows}); every token but the first
+ * is predicted exactly once.
+ */
+public final class LmLoss {
+    private LmLoss() {
+    }
+
+    /** The result: loss = NLL / tokens, perplexity = exp(loss), tokens = predicted tokens. */
+    public record Result(double loss, double perplexity, long tokens) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "lm-loss %.4f (perplexity %.3f) over %d tokens", loss, perplexity, tokens);
+        }
+    }
+
+    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize) {
+        return evaluate(model, tokens, seqLen, batchSize, Progress.NONE);
+    }
+
+    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize, Progress progress) {
+        if (seqLen < 1) {
+            throw new InvalidInputException("--seq-len must be at least 1, got " + seqLen);
+        }
+        if (batchSize < 1) {
+            throw new InvalidInputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        int context = model.config().learnedPositions() ? model.config().maxPositionEmbeddings() : Integer.MAX_VALUE;
+        if (seqLen > context) {
+            throw new InvalidInputException("--seq-len " + seqLen + " exceeds the model's " + context + " positions");
+        }
+        if (tokens.length < 2) {
+            throw new InvalidInputException("need at least 2 tokens to score, got " + tokens.length);
+        }
+        List<int[]> windows = Batches.evalWindows(tokens, seqLen);
+        double nll = 0;
+        long count = 0;
+        for (int start = 0; start < windows.size(); start += batchSize) {
+            List<int[]> batch = windows.subList(start, Math.min(windows.size(), start + batchSize));
+            try (NDManager scope = model.manager().newSubManager()) {
+                nll += batchNll(model, scope, batch);
+            }
+            for (int[] w : batch) {
+                count += w.length - 1;
+            }
+            progress.update("lm-loss", start + batch.size(), windows.size(),
+                    String.format(Locale.ROOT, "loss %.4f", nll / count));
+        }
+        double loss = nll / count;
+        return new Result(loss, Math.exp(loss), count);
+    }
+
+    /** Summed NLL of one batch of windows (right-padded; padded positions masked out). */
+    private static double batchNll(Model model, NDManager scope, List<int[]> windows) {
+        int maxLen = 0;
+        for (int[] w : windows) {
+            maxLen = Math.max(maxLen, w.length - 1);
+        }
+        int b = windows.size();
+        int[][] in = new int[b][maxLen];
+        int[][] target = new int[b][maxLen];
+        float[][] mask = new float[b][maxLen];
+        for (int i = 0; i < b; i++) {
+            int[] w = windows.get(i);
+            for (int t = 0; t < w.length - 1; t++) {
+                in[i][t] = w[t];
+                target[i][t] = w[t + 1];
+                mask[i][t] = 1f;
+            }
+        }
+        NDArray logits = model.logits(scope.create(in));
+        NDArray lp = LogProbs.ofTargets(logits, scope.create(target));
+        // Sum in double on the Java side: per-window float sums of thousands of terms would lose digits.
+        float[] values = lp.mul(scope.create(mask)).toFloatArray();
+        double s = 0;
+        for (float v : values) {
+            s -= v;
+        }
+        return s;
+    }
+}

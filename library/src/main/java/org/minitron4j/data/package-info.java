@@ -1,0 +1,6 @@
+/**
+ * Token data: reading corpora ({@code .txt}, {@code .jsonl}, {@code .bin}, {@code .npy}) into one token stream with
+ * {@link org.minitron4j.data.TokenSource}, and cutting streams into evaluation, sampled and padded windows with
+ * {@link org.minitron4j.data.Batches}.
+ */
+package org.minitron4j.data;

@@ -63,6 +63,12 @@ public final class TokenSource {
                 + ": the extension must be .txt, .jsonl, .bin (uint16) or .npy");
     }
 
+    /** Whether the file holds token ids (.bin, .npy) that are read without a tokenizer. */
+    public static boolean isPreTokenized(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".bin") || name.endsWith(".npy");
+    }
+
     /** Throws if any id is negative or at least {@code vocabSize}, naming the source, the position and the id. */
     public static void checkVocab(int[] tokens, int vocabSize, String source) {
         for (int i = 0; i < tokens.length; i++) {

@@ -2,8 +2,6 @@ package org.minitron4j.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -72,44 +70,78 @@ public final class Checkpoints {
     /** GPT-2 stores Conv1D weights as [in, out] and q, k, v fused in c_attn; names with or without "transformer.". */
     private static Map<String, NDArray> readGpt2(ModelConfig c, SafeTensors st, NDManager tmp, Path dir) {
         String p = st.contains("transformer.wte.weight") ? "transformer." : "";
-        long d = c.hiddenSize(), ff = c.intermediateSize();
+        int d = c.hiddenSize(), ff = c.intermediateSize();
         Set<String> unused = new HashSet<>(st.names());
         Map<String, NDArray> out = new LinkedHashMap<>();
-        out.put(WeightNames.EMBED, take(st, p + "wte.weight", new Shape(c.vocabSize(), d), tmp, dir, unused));
-        out.put(WeightNames.POSITIONS, take(st, p + "wpe.weight", new Shape(c.maxPositionEmbeddings(), d), tmp, dir, unused));
+        Gpt2Reader r = new Gpt2Reader(st, tmp, dir, unused);
+        out.put(WeightNames.EMBED, r.plain(p + "wte.weight", c.vocabSize(), d));
+        out.put(WeightNames.POSITIONS, r.plain(p + "wpe.weight", c.maxPositionEmbeddings(), d));
         for (int i = 0; i < c.numLayers(); i++) {
             String h = p + "h." + i + ".";
-            out.put(WeightNames.attnNorm(i) + ".weight", take(st, h + "ln_1.weight", new Shape(d), tmp, dir, unused));
-            out.put(WeightNames.attnNorm(i) + ".bias", take(st, h + "ln_1.bias", new Shape(d), tmp, dir, unused));
-            NDList qkv = take(st, h + "attn.c_attn.weight", new Shape(d, 3 * d), tmp, dir, unused).transpose().split(3, 0);
-            NDList qkvBias = take(st, h + "attn.c_attn.bias", new Shape(3 * d), tmp, dir, unused).split(3, 0);
+            out.put(WeightNames.attnNorm(i) + ".weight", r.plain(h + "ln_1.weight", d));
+            out.put(WeightNames.attnNorm(i) + ".bias", r.plain(h + "ln_1.bias", d));
+            float[] qkv = r.floats(h + "attn.c_attn.weight", d, 3 * d);
+            float[] qkvBias = r.floats(h + "attn.c_attn.bias", 3 * d);
             String[] names = {WeightNames.q(i), WeightNames.k(i), WeightNames.v(i)};
             for (int j = 0; j < 3; j++) {
-                out.put(names[j] + ".weight", qkv.get(j));
-                out.put(names[j] + ".bias", qkvBias.get(j));
+                out.put(names[j] + ".weight", tmp.create(conv1dColumns(qkv, d, 3 * d, j * d, (j + 1) * d), new Shape(d, d)));
+                out.put(names[j] + ".bias", tmp.create(java.util.Arrays.copyOfRange(qkvBias, j * d, (j + 1) * d)));
             }
-            out.put(WeightNames.o(i) + ".weight", take(st, h + "attn.c_proj.weight", new Shape(d, d), tmp, dir, unused).transpose());
-            out.put(WeightNames.o(i) + ".bias", take(st, h + "attn.c_proj.bias", new Shape(d), tmp, dir, unused));
-            out.put(WeightNames.mlpNorm(i) + ".weight", take(st, h + "ln_2.weight", new Shape(d), tmp, dir, unused));
-            out.put(WeightNames.mlpNorm(i) + ".bias", take(st, h + "ln_2.bias", new Shape(d), tmp, dir, unused));
-            out.put(WeightNames.up(i) + ".weight", take(st, h + "mlp.c_fc.weight", new Shape(d, ff), tmp, dir, unused).transpose());
-            out.put(WeightNames.up(i) + ".bias", take(st, h + "mlp.c_fc.bias", new Shape(ff), tmp, dir, unused));
-            out.put(WeightNames.down(i) + ".weight", take(st, h + "mlp.c_proj.weight", new Shape(ff, d), tmp, dir, unused).transpose());
-            out.put(WeightNames.down(i) + ".bias", take(st, h + "mlp.c_proj.bias", new Shape(d), tmp, dir, unused));
+            out.put(WeightNames.o(i) + ".weight", r.conv1d(h + "attn.c_proj.weight", d, d));
+            out.put(WeightNames.o(i) + ".bias", r.plain(h + "attn.c_proj.bias", d));
+            out.put(WeightNames.mlpNorm(i) + ".weight", r.plain(h + "ln_2.weight", d));
+            out.put(WeightNames.mlpNorm(i) + ".bias", r.plain(h + "ln_2.bias", d));
+            out.put(WeightNames.up(i) + ".weight", r.conv1d(h + "mlp.c_fc.weight", d, ff));
+            out.put(WeightNames.up(i) + ".bias", r.plain(h + "mlp.c_fc.bias", ff));
+            out.put(WeightNames.down(i) + ".weight", r.conv1d(h + "mlp.c_proj.weight", ff, d));
+            out.put(WeightNames.down(i) + ".bias", r.plain(h + "mlp.c_proj.bias", d));
         }
-        out.put(WeightNames.FINAL_NORM + ".weight", take(st, p + "ln_f.weight", new Shape(d), tmp, dir, unused));
-        out.put(WeightNames.FINAL_NORM + ".bias", take(st, p + "ln_f.bias", new Shape(d), tmp, dir, unused));
+        out.put(WeightNames.FINAL_NORM + ".weight", r.plain(p + "ln_f.weight", d));
+        out.put(WeightNames.FINAL_NORM + ".bias", r.plain(p + "ln_f.bias", d));
         unused.remove(WeightNames.LM_HEAD);
         checkUnused(unused, dir, c);
         return out;
     }
 
-    private static NDArray take(SafeTensors st, String name, Shape shape, NDManager tmp, Path dir, Set<String> unused) {
-        unused.remove(name);
-        return read(st, name, shape, tmp, dir);
+    /** Reads GPT-2 tensors, marking each as used; Conv1D weights are transposed on the Java side into fresh arrays. */
+    private record Gpt2Reader(SafeTensors st, NDManager tmp, Path dir, Set<String> unused) {
+        NDArray plain(String name, long... shape) {
+            unused.remove(name);
+            return read(st, name, new Shape(shape), tmp, dir);
+        }
+
+        float[] floats(String name, long... shape) {
+            unused.remove(name);
+            checkShape(st, name, new Shape(shape), dir);
+            FloatBuffer b = st.readFloat32(name);
+            float[] a = new float[b.remaining()];
+            b.get(a);
+            return a;
+        }
+
+        /** A Conv1D weight [in, out] as a linear weight [out, in]. */
+        NDArray conv1d(String name, int in, int out) {
+            return tmp.create(conv1dColumns(floats(name, in, out), in, out, 0, out), new Shape(out, in));
+        }
+    }
+
+    /** Columns [from, to) of a row-major [in, out] matrix, transposed to [to - from, in]. */
+    static float[] conv1dColumns(float[] w, int in, int out, int from, int to) {
+        float[] t = new float[(to - from) * in];
+        for (int i = 0; i < in; i++) {
+            for (int o = from; o < to; o++) {
+                t[(o - from) * in + i] = w[i * out + o];
+            }
+        }
+        return t;
     }
 
     private static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
+        checkShape(st, name, expected, dir);
+        return tmp.create(st.readFloat32(name), expected);
+    }
+
+    private static void checkShape(SafeTensors st, String name, Shape expected, Path dir) {
         if (!st.contains(name)) {
             throw new InvalidInputException(dir + ": missing tensor '" + name + "' (expected shape " + expected + ")");
         }
@@ -119,8 +151,6 @@ public final class Checkpoints {
             throw new InvalidInputException(info.file() + ": tensor '" + name + "' has shape " + actual + " but config.json implies "
                     + expected);
         }
-        FloatBuffer data = st.readFloat32(name);
-        return tmp.create(data, expected);
     }
 
     private static void checkUnused(Set<String> unused, Path dir, ModelConfig c) {
@@ -165,13 +195,12 @@ public final class Checkpoints {
         try {
             Files.createDirectories(dir);
             List<SafeTensorsWriter.NamedTensor> tensors = new ArrayList<>();
-            try (NDManager tmp = model.manager().newSubManager()) {
-                Map<String, NDArray> hf = c.architecture() == ModelConfig.Architecture.GPT2 ? toGpt2(model, tmp) : model.weights();
-                for (Map.Entry<String, NDArray> e : hf.entrySet()) {
-                    NDArray w = e.getValue();
-                    tensors.add(new SafeTensorsWriter.NamedTensor(e.getKey(), w.getShape().getShape(),
-                            FloatBuffer.wrap(w.toFloatArray())));
-                }
+            if (c.architecture() == ModelConfig.Architecture.GPT2) {
+                tensors.addAll(toGpt2(model).values());
+            } else {
+                Map<String, SafeTensorsWriter.NamedTensor> named = new LinkedHashMap<>();
+                model.weights().forEach((name, w) -> plain(named, name, w));
+                tensors.addAll(named.values());
             }
             SafeTensorsWriter.write(dir, tensors, options.dtype(), options.maxShardBytes(), Map.of("format", "pt"));
             ObjectNode config = c.toHuggingFace();
@@ -198,39 +227,58 @@ public final class Checkpoints {
         }
     }
 
-    private static Map<String, NDArray> toGpt2(Model m, NDManager tmp) {
+    /** The GPT-2 tensors of a model as [in, out] Conv1D arrays with q, k, v fused, in checkpoint order. */
+    private static Map<String, SafeTensorsWriter.NamedTensor> toGpt2(Model m) {
         ModelConfig c = m.config();
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        out.put("transformer.wte.weight", m.weight(WeightNames.EMBED));
-        out.put("transformer.wpe.weight", m.weight(WeightNames.POSITIONS));
+        int d = c.hiddenSize(), ff = c.intermediateSize();
+        Map<String, SafeTensorsWriter.NamedTensor> out = new LinkedHashMap<>();
+        plain(out, "transformer.wte.weight", m.weight(WeightNames.EMBED));
+        plain(out, "transformer.wpe.weight", m.weight(WeightNames.POSITIONS));
         for (int i = 0; i < c.numLayers(); i++) {
             String h = "transformer.h." + i + ".";
-            out.put(h + "ln_1.weight", m.weight(WeightNames.attnNorm(i) + ".weight"));
-            out.put(h + "ln_1.bias", m.weight(WeightNames.attnNorm(i) + ".bias"));
-            NDList w = new NDList(m.weight(WeightNames.q(i) + ".weight"), m.weight(WeightNames.k(i) + ".weight"),
-                    m.weight(WeightNames.v(i) + ".weight"));
-            NDList b = new NDList(m.weight(WeightNames.q(i) + ".bias"), m.weight(WeightNames.k(i) + ".bias"),
-                    m.weight(WeightNames.v(i) + ".bias"));
-            out.put(h + "attn.c_attn.weight", attached(NDArrays.concat(w, 0).transpose(), tmp));
-            out.put(h + "attn.c_attn.bias", attached(NDArrays.concat(b, 0), tmp));
-            out.put(h + "attn.c_proj.weight", attached(m.weight(WeightNames.o(i) + ".weight").transpose(), tmp));
-            out.put(h + "attn.c_proj.bias", m.weight(WeightNames.o(i) + ".bias"));
-            out.put(h + "ln_2.weight", m.weight(WeightNames.mlpNorm(i) + ".weight"));
-            out.put(h + "ln_2.bias", m.weight(WeightNames.mlpNorm(i) + ".bias"));
-            out.put(h + "mlp.c_fc.weight", attached(m.weight(WeightNames.up(i) + ".weight").transpose(), tmp));
-            out.put(h + "mlp.c_fc.bias", m.weight(WeightNames.up(i) + ".bias"));
-            out.put(h + "mlp.c_proj.weight", attached(m.weight(WeightNames.down(i) + ".weight").transpose(), tmp));
-            out.put(h + "mlp.c_proj.bias", m.weight(WeightNames.down(i) + ".bias"));
+            plain(out, h + "ln_1.weight", m.weight(WeightNames.attnNorm(i) + ".weight"));
+            plain(out, h + "ln_1.bias", m.weight(WeightNames.attnNorm(i) + ".bias"));
+            float[] fused = new float[3 * d * d];
+            float[] fusedBias = new float[3 * d];
+            String[] names = {WeightNames.q(i), WeightNames.k(i), WeightNames.v(i)};
+            for (int j = 0; j < 3; j++) {
+                // [d_out, d_in] of q/k/v become columns j·d .. (j+1)·d of the [d, 3d] Conv1D weight
+                float[] w = m.weight(names[j] + ".weight").toFloatArray();
+                for (int o = 0; o < d; o++) {
+                    for (int in = 0; in < d; in++) {
+                        fused[in * 3 * d + j * d + o] = w[o * d + in];
+                    }
+                }
+                System.arraycopy(m.weight(names[j] + ".bias").toFloatArray(), 0, fusedBias, j * d, d);
+            }
+            out.put(h + "attn.c_attn.weight", tensor(h + "attn.c_attn.weight", fused, d, 3 * d));
+            out.put(h + "attn.c_attn.bias", tensor(h + "attn.c_attn.bias", fusedBias, 3 * d));
+            conv1d(out, h + "attn.c_proj.weight", m.weight(WeightNames.o(i) + ".weight"), d, d);
+            plain(out, h + "attn.c_proj.bias", m.weight(WeightNames.o(i) + ".bias"));
+            plain(out, h + "ln_2.weight", m.weight(WeightNames.mlpNorm(i) + ".weight"));
+            plain(out, h + "ln_2.bias", m.weight(WeightNames.mlpNorm(i) + ".bias"));
+            conv1d(out, h + "mlp.c_fc.weight", m.weight(WeightNames.up(i) + ".weight"), ff, d);
+            plain(out, h + "mlp.c_fc.bias", m.weight(WeightNames.up(i) + ".bias"));
+            conv1d(out, h + "mlp.c_proj.weight", m.weight(WeightNames.down(i) + ".weight"), d, ff);
+            plain(out, h + "mlp.c_proj.bias", m.weight(WeightNames.down(i) + ".bias"));
         }
-        out.put("transformer.ln_f.weight", m.weight(WeightNames.FINAL_NORM + ".weight"));
-        out.put("transformer.ln_f.bias", m.weight(WeightNames.FINAL_NORM + ".bias"));
+        plain(out, "transformer.ln_f.weight", m.weight(WeightNames.FINAL_NORM + ".weight"));
+        plain(out, "transformer.ln_f.bias", m.weight(WeightNames.FINAL_NORM + ".bias"));
         return out;
     }
 
-    /** Results of ops on model weights land in the model's manager: move them to the temporary scope. */
-    private static NDArray attached(NDArray a, NDManager tmp) {
-        a.attach(tmp);
-        return a;
+    private static SafeTensorsWriter.NamedTensor tensor(String name, float[] data, long... shape) {
+        return new SafeTensorsWriter.NamedTensor(name, shape, FloatBuffer.wrap(data));
+    }
+
+    private static void plain(Map<String, SafeTensorsWriter.NamedTensor> out, String name, NDArray w) {
+        out.put(name, tensor(name, w.toFloatArray(), w.getShape().getShape()));
+    }
+
+    /** A linear weight [out, in] written as a Conv1D weight [in, out]. */
+    private static void conv1d(Map<String, SafeTensorsWriter.NamedTensor> out, String name, NDArray w, int rows, int cols) {
+        float[] a = w.toFloatArray(); // (rows = out, cols = in)
+        out.put(name, tensor(name, conv1dColumns(a, rows, cols, 0, cols), cols, rows));
     }
 
     private static void writeJson(Path file, ObjectNode node) throws IOException {

@@ -1,0 +1,62 @@
+package org.minitron4j.eval;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.minitron4j.InvalidInputException;
+
+/** JSONL reading for task files: one object per non-blank line, errors naming file and line. */
+final class Jsonl {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    interface LineConsumer {
+        void accept(JsonNode object, int line);
+    }
+
+    private Jsonl() {}
+
+    static void forEachObject(Path file, LineConsumer consumer) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidInputException("task file not found: " + file);
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int lineNo = 0;
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw new InvalidInputException(file + " line " + lineNo + ": not JSON (" + e.getOriginalMessage()
+                            + ")");
+                }
+                if (node == null || !node.isObject()) {
+                    throw new InvalidInputException(file + " line " + lineNo + ": not a JSON object");
+                }
+                consumer.accept(node, lineNo);
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String string(Path file, JsonNode o, String field, int line) {
+        JsonNode v = o.get(field);
+        if (v == null || v.isNull()) {
+            throw new InvalidInputException(file + " line " + line + ": missing field \"" + field + "\"");
+        }
+        if (!v.isTextual()) {
+            throw new InvalidInputException(file + " line " + line + ": field \"" + field + "\" must be a string, got "
+                    + v);
+        }
+        return v.asText();
+    }
+}

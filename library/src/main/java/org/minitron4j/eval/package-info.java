@@ -1,0 +1,6 @@
+/**
+ * Model-independent task logic for log-likelihood benchmarks (Winogrande, HellaSwag/ARC/PIQA-style multiple choice),
+ * reproducing lm-evaluation-harness's request construction, tokenization split and metrics. The model side implements
+ * {@link org.minitron4j.eval.LoglikelihoodScorer}.
+ */
+package org.minitron4j.eval;

@@ -7,20 +7,29 @@ import java.util.Locale;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
+import java.util.List;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.ModelScorer;
+import org.minitron4j.eval.MultipleChoice;
+import org.minitron4j.eval.MultipleChoiceItem;
+import org.minitron4j.eval.MultipleChoiceResult;
+import org.minitron4j.eval.Winogrande;
+import org.minitron4j.eval.WinograndeItem;
+import org.minitron4j.eval.WinograndeOptions;
+import org.minitron4j.eval.WinograndeResult;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code eval}: LM loss over a data file. */
-@Command(name = "eval", description = "Evaluate a model: --task lm-loss.")
+/** {@code eval}: LM loss over a data file, Winogrande, or generic multiple choice. */
+@Command(name = "eval", description = "Evaluate a model: --task lm-loss | winogrande | multiple-choice.")
 final class EvalCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--task", required = true, description = "lm-loss")
+    @Option(names = "--task", required = true, description = "lm-loss, winogrande or multiple-choice")
     String task;
 
     @Option(names = "--data", required = true, description = "lm-loss: .txt, .jsonl (field text), .bin (uint16) or .npy tokens.")
@@ -35,6 +44,24 @@ final class EvalCommand implements Runnable {
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--limit", defaultValue = "0", description = "winogrande / multiple-choice: score only the first N items (0 = all).")
+    int limit;
+
+    @Option(names = "--shots", defaultValue = "0", description = "winogrande: few-shot examples per item (default: ${DEFAULT-VALUE}).")
+    int shots;
+
+    @Option(names = "--fewshot-data", description = "winogrande: JSONL the few-shot examples are drawn from.")
+    Path fewshotData;
+
+    @Option(names = "--seed", defaultValue = "1234", description = "winogrande: few-shot sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--predictions", description = "winogrande / multiple-choice: write per-item scores and predictions (JSONL).")
+    Path predictions;
+
+    @Option(names = "--batch-tokens", defaultValue = "8192", description = "winogrande / multiple-choice: tokens per forward batch (default: ${DEFAULT-VALUE}).")
+    int batchTokens;
+
     @Override
     public void run() {
         if (!Files.isRegularFile(data)) {
@@ -42,7 +69,9 @@ final class EvalCommand implements Runnable {
         }
         switch (task) {
             case "lm-loss" -> lmLoss();
-            default -> throw new InvalidInputException("unknown --task '" + task + "' (use lm-loss)");
+            case "winogrande" -> winogrande();
+            case "multiple-choice" -> multipleChoice();
+            default -> throw new InvalidInputException("unknown --task '" + task + "' (use lm-loss, winogrande or multiple-choice)");
         }
     }
 
@@ -63,6 +92,57 @@ final class EvalCommand implements Runnable {
                 Json.print(o);
             } else {
                 System.out.printf(Locale.ROOT, "lm-loss %.6f  perplexity %.4f  tokens %d%n", r.loss(), r.perplexity(), r.tokens());
+            }
+        }
+    }
+
+    private void winogrande() {
+        List<WinograndeItem> items = Winogrande.load(data);
+        WinograndeOptions options = WinograndeOptions.defaults().withLimit(limit);
+        if (shots > 0) {
+            if (fewshotData == null) {
+                throw new InvalidInputException("--shots " + shots + " needs --fewshot-data FILE.jsonl to draw examples from");
+            }
+            options = options.withFewshot(shots, Winogrande.load(fewshotData), seed);
+        }
+        try (Model model = modelOptions.load(); Tokenizer tok = modelOptions.tokenizer()) {
+            WinograndeResult r = Winogrande.evaluate(items, tok, new ModelScorer(model, batchTokens, Progress.stderr()), options);
+            if (predictions != null) {
+                r.writePredictions(predictions);
+            }
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("task", "winogrande");
+                o.put("acc", r.acc());
+                o.put("acc_stderr", r.accStderr());
+                o.put("n", r.n());
+                o.put("shots", shots);
+                Json.print(o);
+            } else {
+                System.out.printf(Locale.ROOT, "winogrande acc %.4f ± %.4f  (n = %d, %d-shot)%n", r.acc(), r.accStderr(), r.n(), shots);
+            }
+        }
+    }
+
+    private void multipleChoice() {
+        List<MultipleChoiceItem> items = MultipleChoice.load(data);
+        try (Model model = modelOptions.load(); Tokenizer tok = modelOptions.tokenizer()) {
+            MultipleChoiceResult r = MultipleChoice.evaluate(items, tok, new ModelScorer(model, batchTokens, Progress.stderr()), limit);
+            if (predictions != null) {
+                r.writePredictions(predictions);
+            }
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("task", "multiple-choice");
+                o.put("acc", r.acc());
+                o.put("acc_stderr", r.accStderr());
+                o.put("acc_norm", r.accNorm());
+                o.put("acc_norm_stderr", r.accNormStderr());
+                o.put("n", r.n());
+                Json.print(o);
+            } else {
+                System.out.printf(Locale.ROOT, "multiple-choice acc %.4f ± %.4f  acc_norm %.4f ± %.4f  (n = %d)%n", r.acc(),
+                        r.accStderr(), r.accNorm(), r.accNormStderr(), r.n());
             }
         }
     }

@@ -1,0 +1,99 @@
+package org.minitron4j.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.minitron4j.Progress;
+import org.minitron4j.model.LogProbs;
+import org.minitron4j.model.Model;
+
+/**
+ * Scores log-likelihood requests with a {@link Model}, batched: requests are sorted by length (longest first, as the
+ * harness does, so padding is minimal), right-padded, and run in batches of at most {@code maxBatchTokens} tokens.
+ * Right padding needs no attention mask under a causal model: real positions never see the padding after them.
+ */
+public final class ModelScorer implements LoglikelihoodScorer {
+    private final Model model;
+    private final int maxBatchTokens;
+    private final Progress progress;
+
+    public ModelScorer(Model model) {
+        this(model, 8192, Progress.NONE);
+    }
+
+    public ModelScorer(Model model, int maxBatchTokens, Progress progress) {
+        this.model = model;
+        this.maxBatchTokens = Math.max(1, maxBatchTokens);
+        this.progress = progress;
+    }
+
+    @Override
+    public List<Loglikelihood> score(List<LoglikelihoodRequest> requests) {
+        int context = model.config().learnedPositions() ? model.config().maxPositionEmbeddings() : Integer.MAX_VALUE;
+        int n = requests.size();
+        int[][] inputs = new int[n][];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            LoglikelihoodRequest r = requests.get(i);
+            if (r.continuation().length == 0) {
+                throw new IllegalArgumentException("request " + i + " has an empty continuation");
+            }
+            int[] whole = concat(r.context(), r.continuation());
+            // The harness keeps the last (context + 1) tokens and feeds all but the last one.
+            int from = Math.max(0, whole.length - 1 - context);
+            inputs[i] = Arrays.copyOfRange(whole, from, whole.length);
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -inputs[i].length).thenComparingInt(i -> i));
+        Loglikelihood[] out = new Loglikelihood[n];
+        int done = 0;
+        while (done < n) {
+            int longest = inputs[order[done]].length - 1;
+            int size = Math.max(1, Math.min(n - done, maxBatchTokens / Math.max(1, longest)));
+            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(done, done + size));
+            scoreBatch(batch, inputs, requests, out, longest);
+            done += size;
+            progress.update("scoring", done, n, "");
+        }
+        return Arrays.asList(out);
+    }
+
+    private void scoreBatch(List<Integer> batch, int[][] inputs, List<LoglikelihoodRequest> requests, Loglikelihood[] out,
+                            int width) {
+        int b = batch.size();
+        int[][] in = new int[b][width];
+        int[][] target = new int[b][width];
+        for (int r = 0; r < b; r++) {
+            int[] seq = inputs[batch.get(r)];
+            System.arraycopy(seq, 0, in[r], 0, seq.length - 1);
+            System.arraycopy(seq, 1, target[r], 0, seq.length - 1);
+        }
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray logits = model.logits(scope.create(in)); // (B, T, V)
+            float[] lp = LogProbs.ofTargets(logits, scope.create(target)).toFloatArray(); // (B, T)
+            long[] argmax = logits.argMax(2).toLongArray(); // (B, T)
+            for (int r = 0; r < b; r++) {
+                int idx = batch.get(r);
+                int[] seq = inputs[idx];
+                int cont = requests.get(idx).continuation().length;
+                double sum = 0;
+                boolean greedy = true;
+                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
+                for (int t = seq.length - 1 - cont; t < seq.length - 1; t++) {
+                    sum += lp[r * width + t];
+                    greedy &= argmax[r * width + t] == target[r][t];
+                }
+                out[idx] = new Loglikelihood(sum, greedy);
+            }
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

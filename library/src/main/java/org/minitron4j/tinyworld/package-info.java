@@ -1,0 +1,6 @@
+/**
+ * TinyWorld: a deterministic, seeded English micro-world (entities with consistent attributes), a corpus of short
+ * stories about it, Winogrande-format tasks whose answers follow from the world's facts, and a word-level Hugging Face
+ * tokenizer. Entry point: {@link org.minitron4j.tinyworld.TinyWorld#generate}.
+ */
+package org.minitron4j.tinyworld;

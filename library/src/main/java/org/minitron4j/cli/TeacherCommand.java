@@ -1,0 +1,42 @@
+package org.minitron4j.cli;
+
+import java.nio.file.Path;
+import org.minitron4j.Progress;
+import org.minitron4j.model.Devices;
+import org.minitron4j.tinyworld.Teacher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code teacher}: retrain the bundled TinyWorld teacher from scratch. */
+@Command(name = "teacher", description = "Retrain the bundled TinyWorld teacher from scratch (the shipped recipe).")
+final class TeacherCommand implements Runnable {
+    @Option(names = "--dataset", defaultValue = "datasets/tinyworld", description = "TinyWorld folder (generated if train.txt is missing).")
+    Path dataset;
+
+    @Option(names = "--out", defaultValue = "datasets/tinyworld-teacher", description = "Output model folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--steps", description = "Override the recipe's optimizer steps (for a quick check).")
+    Integer steps;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N.")
+    String device;
+
+    @Option(names = "--json", description = "Print the scores as one JSON object.")
+    boolean json;
+
+    @Override
+    public void run() {
+        Teacher.Recipe recipe = Teacher.Recipe.defaults();
+        if (steps != null) {
+            recipe = recipe.withSteps(steps);
+        }
+        System.err.println("teacher recipe: " + recipe);
+        Teacher.Scores s = Teacher.train(dataset, out, recipe, Devices.parse(device), Progress.stderr());
+        if (json) {
+            Json.print(Json.MAPPER.valueToTree(s));
+        } else {
+            System.out.println(s);
+        }
+    }
+}

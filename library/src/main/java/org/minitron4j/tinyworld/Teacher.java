@@ -1,0 +1,134 @@
+package org.minitron4j.tinyworld;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.minitron4j.Progress;
+import org.minitron4j.data.TokenSource;
+import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.ModelScorer;
+import org.minitron4j.eval.Winogrande;
+import org.minitron4j.eval.WinograndeOptions;
+import org.minitron4j.eval.WinograndeResult;
+import org.minitron4j.model.Checkpoints;
+import org.minitron4j.model.Model;
+import org.minitron4j.model.ModelConfig;
+import org.minitron4j.model.Tokenizer;
+import org.minitron4j.train.Objective;
+import org.minitron4j.train.TrainConfig;
+import org.minitron4j.train.Trainer;
+import org.minitron4j.train.TrainingLog;
+
+/**
+ * The bundled TinyWorld teacher: a Llama-style model (GQA, SwiGLU, RMSNorm) trained from scratch by the project's own
+ * training loop on the TinyWorld corpus, then saved in Hugging Face format with its recipe, log and scores.
+ */
+public final class Teacher {
+    private Teacher() {
+    }
+
+    /** Architecture and training settings; {@link #defaults} is the shipped teacher's recipe. */
+    public record Recipe(int hiddenSize, int intermediateSize, int numLayers, int numAttentionHeads, int numKeyValueHeads,
+                         int contextLength, long initSeed, TrainConfig train) {
+        public static Recipe defaults() {
+            TrainConfig t = TrainConfig.of(6000, 16, 128, 2e-3)
+                    .withSchedule(TrainConfig.Schedule.COSINE, 100, 2e-4)
+                    .withOptimizer(0.1, 0.9, 0.95, 1e-8, 1.0)
+                    .withLogging(25, 500, 65_536)
+                    .withSeed(1);
+            return new Recipe(192, 512, 6, 8, 2, 256, 1, t);
+        }
+
+        public Recipe withSteps(int steps) {
+            TrainConfig t = train;
+            TrainConfig n = new TrainConfig(steps, t.batchSize(), t.seqLen(), t.gradAccumulation(), t.learningRate(),
+                    t.minLearningRate(), Math.min(t.warmupSteps(), Math.max(1, steps / 10)), t.schedule(), t.weightDecay(),
+                    t.beta1(), t.beta2(), t.epsilon(), t.gradClip(), t.seed(), Math.min(t.logEvery(), steps),
+                    t.evalEvery(), t.evalTokens());
+            return new Recipe(hiddenSize, intermediateSize, numLayers, numAttentionHeads, numKeyValueHeads, contextLength,
+                    initSeed, n);
+        }
+
+        ModelConfig config(Tokenizer tok) {
+            return ModelConfig.llama(tok.vocabSize(), hiddenSize, intermediateSize, numLayers, numAttentionHeads,
+                            numKeyValueHeads)
+                    .withMaxPositionEmbeddings(contextLength)
+                    .withTokenIds(tok.bosTokenId().isPresent() ? tok.bosTokenId().getAsInt() : null,
+                            tok.eosTokenId().isPresent() ? tok.eosTokenId().getAsInt() : null);
+        }
+    }
+
+    /** Scores of a trained teacher. */
+    public record Scores(double validationLoss, double unigramLoss, double winograndeAcc, double winograndeStderr,
+                         int winograndeItems, long parameters, double trainSeconds) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "validation loss %.4f (unigram baseline %.4f), winogrande %.4f ± %.4f (n = %d), "
+                            + "%,d parameters, trained in %.0f s", validationLoss, unigramLoss, winograndeAcc, winograndeStderr,
+                    winograndeItems, parameters, trainSeconds);
+        }
+    }
+
+    /**
+     * Trains the teacher on {@code datasetDir} (generating TinyWorld there first if its train split is missing) and
+     * writes the model folder, {@code recipe.json}, {@code training_log.csv} and {@code scores.json} to {@code outDir}.
+     */
+    public static Scores train(Path datasetDir, Path outDir, Recipe recipe, Device device, Progress progress) {
+        if (!Files.isRegularFile(datasetDir.resolve("train.txt"))) {
+            progress.update("generating TinyWorld", 0, 1, datasetDir.toString());
+            TinyWorld.generate(datasetDir, TinyWorldOptions.defaults());
+            progress.update("generating TinyWorld", 1, 1, "");
+        }
+        try (Tokenizer tok = Tokenizer.load(datasetDir)) {
+            int[] train = TokenSource.read(datasetDir.resolve("train.txt"), tok);
+            int[] validation = TokenSource.read(datasetDir.resolve("validation.txt"), tok);
+            ModelConfig config = recipe.config(tok);
+            long start = System.nanoTime();
+            try (Model model = Model.random(config, device, recipe.initSeed())) {
+                TrainingLog log = Trainer.train(model, Objective.languageModeling(), train, validation, recipe.train(), progress);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Files.createDirectories(outDir);
+                Checkpoints.save(model, outDir, Checkpoints.SaveOptions.defaults().withTokenizerFrom(datasetDir));
+                log.writeCsv(outDir.resolve("training_log.csv"));
+                Scores scores = score(model, tok, datasetDir, train, validation, recipe.train().seqLen(), seconds, progress);
+                writeJson(outDir.resolve("recipe.json"), recipe);
+                writeJson(outDir.resolve("scores.json"), scores);
+                return scores;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Validation LM loss, the unigram baseline in the same units (per predicted token) and Winogrande dev accuracy. */
+    public static Scores score(Model model, Tokenizer tok, Path datasetDir, int[] train, int[] validation, int seqLen,
+                               double trainSeconds, Progress progress) {
+        double loss = LmLoss.evaluate(model, validation, seqLen, 16, progress).loss();
+        WinograndeResult wg = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_dev.jsonl")), tok,
+                new ModelScorer(model, 8192, progress), WinograndeOptions.defaults());
+        return new Scores(loss, unigramLoss(train, validation, model.config().vocabSize()), wg.acc(), wg.accStderr(), wg.n(),
+                model.parameterCount(), trainSeconds);
+    }
+
+    /** Cross-entropy of validation tokens 1..N-1 under add-one-smoothed unigram frequencies of the training tokens. */
+    static double unigramLoss(int[] train, int[] validation, int vocab) {
+        long[] counts = new long[vocab];
+        for (int t : train) counts[t]++;
+        double total = train.length + vocab, nll = 0;
+        for (int i = 1; i < validation.length; i++) {
+            nll -= Math.log((counts[validation[i]] + 1) / total);
+        }
+        return nll / (validation.length - 1);
+    }
+
+    private static void writeJson(Path file, Object value) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(file.toFile(), value);
+    }
+}

@@ -1,0 +1,138 @@
+package org.minitron4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.minitron4j.InvalidInputException;
+import org.minitron4j.Progress;
+import org.minitron4j.data.Batches;
+import org.minitron4j.eval.LmLoss;
+import org.minitron4j.model.Model;
+
+/**
+ * The one training loop: teacher training, CLM baselines and distillation differ only in their {@link Objective}.
+ * Each step samples seeded windows, accumulates gradients over micro-batches, clips the global norm, applies AdamW,
+ * and runs inside its own NDManager scope so memory stays flat; the model is trained in place.
+ */
+public final class Trainer {
+    private Trainer() {
+    }
+
+    /** Trains {@code model} in place on {@code train} tokens and returns the log; {@code validation} may be null. */
+    public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
+                                    Progress progress) {
+        if (train.length < cfg.seqLen() + 2) {
+            throw new InvalidInputException("training data has " + train.length + " tokens, fewer than one window of "
+                    + (cfg.seqLen() + 1));
+        }
+        Map<String, NDArray> params = model.weights();
+        for (NDArray w : params.values()) {
+            w.setRequiresGradient(true);
+        }
+        TrainingLog log = new TrainingLog();
+        long tokensPerStep = cfg.tokensPerStep();
+        try (AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
+            long windowStart = System.nanoTime();
+            int windowSteps = 0;
+            for (int step = 0; step < cfg.steps(); step++) {
+                double lr = cfg.learningRateAt(step);
+                Map<String, Double> row = new LinkedHashMap<>();
+                try (NDManager scope = model.manager().newSubManager()) {
+                    Map<String, Double> parts = new LinkedHashMap<>();
+                    for (int micro = 0; micro < cfg.gradAccumulation(); micro++) {
+                        long batchSeed = cfg.seed() * 1_000_003L + (long) step * cfg.gradAccumulation() + micro;
+                        List<int[]> windows = Batches.sample(train, cfg.seqLen(), cfg.batchSize(), batchSeed);
+                        accumulate(model, objective, windows, cfg.gradAccumulation(), scope, parts);
+                    }
+                    Map<String, NDArray> grads = new LinkedHashMap<>();
+                    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                        NDArray g = e.getValue().getGradient();
+                        g.attach(scope);
+                        grads.put(e.getKey(), g);
+                    }
+                    double norm = globalNorm(grads.values());
+                    if (!Double.isFinite(norm) || !Double.isFinite(parts.getOrDefault("loss", 0.0))) {
+                        throw new InvalidInputException(String.format(Locale.ROOT,
+                                "training diverged at step %d: loss %s, gradient norm %s (lower the learning rate %.3g?)",
+                                step, parts.get("loss"), norm, lr));
+                    }
+                    if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
+                        float scale = (float) (cfg.gradClip() / (norm + 1e-6));
+                        for (NDArray g : grads.values()) {
+                            g.muli(scale);
+                        }
+                    }
+                    adam.step(params, grads, lr, scope);
+                    for (NDArray w : params.values()) {
+                        JniUtils.zeroGrad((PtNDArray) w);
+                    }
+                    row.putAll(parts);
+                    row.put("lr", lr);
+                    row.put("grad_norm", norm);
+                }
+                windowSteps++;
+                boolean last = step == cfg.steps() - 1;
+                boolean evaluate = validation != null && cfg.evalTokens() > 0
+                        && ((cfg.evalEvery() > 0 && (step + 1) % cfg.evalEvery() == 0) || last);
+                if ((step + 1) % cfg.logEvery() == 0 || last || evaluate) {
+                    double seconds = (System.nanoTime() - windowStart) / 1e9;
+                    row.put("tokens_per_s", windowSteps * tokensPerStep / seconds);
+                    row.put("tokens", (double) (step + 1) * tokensPerStep);
+                    if (evaluate) {
+                        row.put("val_loss", validationLoss(model, validation, cfg));
+                    }
+                    log.add(step + 1, row);
+                    progress.update("train", step + 1, cfg.steps(), String.format(Locale.ROOT, "loss %.4f lr %.2e%s",
+                            row.get("loss"), lr, evaluate ? String.format(Locale.ROOT, " val %.4f", row.get("val_loss")) : ""));
+                    windowStart = System.nanoTime();
+                    windowSteps = 0;
+                }
+            }
+        } finally {
+            for (NDArray w : params.values()) {
+                w.setRequiresGradient(false);
+            }
+        }
+        return log;
+    }
+
+    /** Forward and backward of one micro-batch; adds its (accumulation-averaged) loss parts to {@code parts}. */
+    private static void accumulate(Model model, Objective objective, List<int[]> windows, int accumulation, NDManager scope,
+                                   Map<String, Double> parts) {
+        int b = windows.size(), t = windows.get(0).length - 1;
+        int[][] in = new int[b][t];
+        int[][] target = new int[b][t];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(windows.get(i), 0, in[i], 0, t);
+            System.arraycopy(windows.get(i), 1, target[i], 0, t);
+        }
+        try (NDManager micro = scope.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            Objective.Terms terms = objective.compute(model, micro.create(in), micro.create(target));
+            gc.backward(terms.total().div(accumulation));
+            parts.merge("loss", terms.total().getFloat() / (double) accumulation, Double::sum);
+            for (Map.Entry<String, NDArray> e : terms.parts().entrySet()) {
+                parts.merge(e.getKey(), e.getValue().getFloat() / (double) accumulation, Double::sum);
+            }
+        }
+    }
+
+    private static double globalNorm(Iterable<NDArray> grads) {
+        double sq = 0;
+        for (NDArray g : grads) {
+            sq += g.square().sum().getFloat();
+        }
+        return Math.sqrt(sq);
+    }
+
+    private static double validationLoss(Model model, int[] validation, TrainConfig cfg) {
+        int n = Math.min(validation.length, cfg.evalTokens());
+        return LmLoss.evaluate(model, java.util.Arrays.copyOf(validation, n), cfg.seqLen(), cfg.batchSize()).loss();
+    }
+}

@@ -1,0 +1,60 @@
+package org.minitron4j.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Per-step records of a training run (step, every loss component, learning rate, gradient norm, throughput, validation
+ * loss where measured) as a Tablesaw table that can be saved, reloaded and plotted.
+ */
+public final class TrainingLog {
+    private final List<Integer> steps = new ArrayList<>();
+    private final List<Map<String, Double>> rows = new ArrayList<>();
+    private final Set<String> columns = new LinkedHashSet<>();
+
+    void add(int step, Map<String, Double> values) {
+        steps.add(step);
+        rows.add(values);
+        columns.addAll(values.keySet());
+    }
+
+    public int size() {
+        return rows.size();
+    }
+
+    /** The last value of a column, or NaN. */
+    public double last(String column) {
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            Double v = rows.get(i).get(column);
+            if (v != null && !Double.isNaN(v)) {
+                return v;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** One row per logged step; columns missing in a row are NaN. */
+    public Table table() {
+        Table t = Table.create("training log");
+        t.addColumns(IntColumn.create("step", steps.stream().mapToInt(Integer::intValue).toArray()));
+        for (String c : columns) {
+            double[] values = new double[rows.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = rows.get(i).getOrDefault(c, Double.NaN);
+            }
+            t.addColumns(DoubleColumn.create(c, values));
+        }
+        return t;
+    }
+
+    public void writeCsv(Path file) {
+        table().write().csv(file.toFile());
+    }
+}

@@ -24,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code eval}: LM loss over a data file, Winogrande, or generic multiple choice. */
-@Command(name = "eval", description = "Evaluate a model: --task lm-loss | winogrande | multiple-choice.")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a model: --task lm-loss | winogrande | multiple-choice.")
 final class EvalCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;

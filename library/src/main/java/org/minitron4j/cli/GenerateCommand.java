@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code generate}: continue a prompt greedily or by seeded temperature / top-p sampling. */
-@Command(name = "generate", description = "Generate text from a prompt (KV cache; greedy when --temperature 0).")
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt (KV cache; greedy when --temperature 0).")
 final class GenerateCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;

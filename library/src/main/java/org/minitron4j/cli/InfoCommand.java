@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code info}: a model's configuration and exact parameter count. */
-@Command(name = "info", description = "Show a model's config and exact parameter count.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's config and exact parameter count.")
 final class InfoCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;

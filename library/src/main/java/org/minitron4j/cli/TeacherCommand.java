@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code teacher}: retrain the bundled TinyWorld teacher from scratch. */
-@Command(name = "teacher", description = "Retrain the bundled TinyWorld teacher from scratch (the shipped recipe).")
+@Command(name = "teacher", mixinStandardHelpOptions = true, description = "Retrain the bundled TinyWorld teacher from scratch (the shipped recipe).")
 final class TeacherCommand implements Runnable {
     @Option(names = "--dataset", defaultValue = "datasets/tinyworld", description = "TinyWorld folder (generated if train.txt is missing).")
     Path dataset;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code tinyworld}: (re)generate the TinyWorld corpus, tasks and tokenizer. */
-@Command(name = "tinyworld", description = "Generate the TinyWorld corpus, Winogrande-format tasks and tokenizer (deterministic).")
+@Command(name = "tinyworld", mixinStandardHelpOptions = true, description = "Generate the TinyWorld corpus, Winogrande-format tasks and tokenizer (deterministic).")
 final class TinyWorldCommand implements Runnable {
     @Option(names = "--out", defaultValue = "datasets/tinyworld", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;

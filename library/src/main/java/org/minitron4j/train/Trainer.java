@@ -41,6 +41,7 @@ public final class Trainer {
         try (AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
             long windowStart = System.nanoTime();
             int windowSteps = 0;
+            int skippedInARow = 0;
             for (int step = 0; step < cfg.steps(); step++) {
                 double lr = cfg.learningRateAt(step);
                 Map<String, Double> row = new LinkedHashMap<>();
@@ -58,18 +59,30 @@ public final class Trainer {
                         grads.put(e.getKey(), g);
                     }
                     double norm = globalNorm(grads.values());
-                    if (!Double.isFinite(norm) || !Double.isFinite(parts.getOrDefault("loss", 0.0))) {
+                    if (!Double.isFinite(parts.getOrDefault("loss", 0.0))) {
                         throw new InvalidInputException(String.format(Locale.ROOT,
-                                "training diverged at step %d: loss %s, gradient norm %s (lower the learning rate %.3g?)",
-                                step, parts.get("loss"), norm, lr));
+                                "training diverged at step %d: loss is %s (lower the learning rate %.3g?)", step,
+                                parts.get("loss"), lr));
                     }
-                    if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
-                        float scale = (float) (cfg.gradClip() / (norm + 1e-6));
-                        for (NDArray g : grads.values()) {
-                            g.muli(scale);
+                    if (!Double.isFinite(norm)) {
+                        // A rare overflow in one batch's gradients: skip this update rather than lose the run.
+                        skippedInARow++;
+                        if (skippedInARow > MAX_SKIPPED_IN_A_ROW) {
+                            throw new InvalidInputException(String.format(Locale.ROOT,
+                                    "training diverged at step %d: gradient of %s is not finite for %d steps in a row"
+                                            + " (lower the learning rate %.3g?)", step, firstNonFinite(grads), skippedInARow, lr));
                         }
+                        row.put("skipped", 1.0);
+                    } else {
+                        skippedInARow = 0;
+                        if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
+                            float scale = (float) (cfg.gradClip() / (norm + 1e-6));
+                            for (NDArray g : grads.values()) {
+                                g.muli(scale);
+                            }
+                        }
+                        adam.step(params, grads, lr, scope);
                     }
-                    adam.step(params, grads, lr, scope);
                     for (NDArray w : params.values()) {
                         JniUtils.zeroGrad((PtNDArray) w);
                     }
@@ -123,10 +136,28 @@ public final class Trainer {
         }
     }
 
+    private static final int MAX_SKIPPED_IN_A_ROW = 10;
+
+    private static String firstNonFinite(Map<String, NDArray> grads) {
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            if (!Double.isFinite(e.getValue().square().sum().getFloat())) {
+                return "'" + e.getKey() + "'";
+            }
+        }
+        return "the model";
+    }
+
     private static double globalNorm(Iterable<NDArray> grads) {
         double sq = 0;
         for (NDArray g : grads) {
-            sq += g.square().sum().getFloat();
+            // Scale by the largest magnitude first so that float32 squares cannot overflow.
+            double max = g.abs().max().getFloat();
+            if (max > 0 && Double.isFinite(max)) {
+                double n = g.div((float) max).square().sum().getFloat();
+                sq += n * max * max;
+            } else if (!Double.isFinite(max)) {
+                return Double.POSITIVE_INFINITY;
+            }
         }
         return Math.sqrt(sq);
     }

@@ -1,8 +1,6 @@
 package org.minitron4j.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,7 +23,6 @@ import org.minitron4j.model.Tokenizer;
  * pre-tokenized arrays ({@code .bin} uint16, {@code .npy}) are taken as given.
  */
 public final class TokenSource {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
     private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(\\w+)");
@@ -145,33 +142,16 @@ public final class TokenSource {
         return out.toArray();
     }
 
-    private static int[] readJsonl(Path file, Tokenizer tok) throws IOException {
+    private static int[] readJsonl(Path file, Tokenizer tok) {
         Stream out = new Stream(tok, file);
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new InvalidInputException(file + " line " + lineNo + ": not a JSON object ("
-                            + e.getOriginalMessage() + ")");
-                }
-                if (node == null || !node.isObject()) {
-                    throw new InvalidInputException(file + " line " + lineNo + ": not a JSON object");
-                }
-                JsonNode text = node.get("text");
-                if (text == null || !text.isTextual()) {
-                    throw new InvalidInputException(file + " line " + lineNo
-                            + ": missing string field \"text\"" + (text == null ? "" : " (found " + text + ")"));
-                }
-                out.document(text.asText());
+        Jsonl.forEachObject(file, (node, lineNo) -> {
+            JsonNode text = node.get("text");
+            if (text == null || !text.isTextual()) {
+                throw new InvalidInputException(file + " line " + lineNo
+                        + ": missing string field \"text\"" + (text == null ? "" : " (found " + text + ")"));
             }
-        }
+            out.document(text.asText());
+        });
         return out.toArray();
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.data.Jsonl;
 import org.minitron4j.model.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.IntColumn;

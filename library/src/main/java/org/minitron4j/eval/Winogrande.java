@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.data.Jsonl;
 import org.minitron4j.model.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;

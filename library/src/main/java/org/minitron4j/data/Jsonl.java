@@ -1,4 +1,4 @@
-package org.minitron4j.eval;
+package org.minitron4j.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,19 +10,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.minitron4j.InvalidInputException;
 
-/** JSONL reading for task files: one object per non-blank line, errors naming file and line. */
-final class Jsonl {
+/** JSONL reading (corpora and task files): one object per non-blank line, errors naming file and line. */
+public final class Jsonl {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    interface LineConsumer {
+    /** Receives each object with its 1-based line number. */
+    public interface LineConsumer {
         void accept(JsonNode object, int line);
     }
 
     private Jsonl() {}
 
-    static void forEachObject(Path file, LineConsumer consumer) {
+    public static void forEachObject(Path file, LineConsumer consumer) {
         if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException("task file not found: " + file);
+            throw new InvalidInputException("file not found: " + file);
         }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             int lineNo = 0;
@@ -48,7 +49,7 @@ final class Jsonl {
         }
     }
 
-    static String string(Path file, JsonNode o, String field, int line) {
+    public static String string(Path file, JsonNode o, String field, int line) {
         JsonNode v = o.get(field);
         if (v == null || v.isNull()) {
             throw new InvalidInputException(file + " line " + line + ": missing field \"" + field + "\"");

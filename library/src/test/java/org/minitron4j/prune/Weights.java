@@ -25,6 +25,10 @@ final class Weights {
         return Checkpoints.load(FIXTURES.resolve(name), Device.cpu());
     }
 
+    static ModelConfig fixtureConfig(String name) {
+        return ModelConfig.fromHuggingFace(FIXTURES.resolve(name));
+    }
+
     static Map<String, float[]> floats(Model m) {
         Map<String, float[]> out = new LinkedHashMap<>();
         m.weights().forEach((k, v) -> out.put(k, v.toFloatArray()));

@@ -1,0 +1,153 @@
+package org.minitron4j.prune;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import org.minitron4j.InvalidInputException;
+import org.minitron4j.model.ModelConfig;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Candidate pruned shapes near a parameter budget (2407.14679 §architecture search): every combination of layers,
+ * query heads and hidden size allowed by the constraints, each with the MLP width that brings its exact parameter count
+ * closest to the budget, kept when within ±tolerance. No pruning or retraining happens here: the caller prunes and
+ * lightly retrains the candidates it wants ({@link Candidate#plan()}).
+ *
+ * <p>Constraints: hidden a multiple of {@link Space#hiddenMultiple()} or of the original head count; MLP width a
+ * multiple of {@link Space#ffnMultiple()}; query heads a multiple of the KV heads (KV groups are kept); at most
+ * {@link Space#maxWidthCut()} of any width axis and {@link Space#maxDepthCut()} of the layers removed; GPT-2 shapes keep
+ * {@code hidden = heads × head_dim} so that they stay savable.
+ */
+public final class ArchitectureSearch {
+    private ArchitectureSearch() {
+    }
+
+    /**
+     * The search space.
+     *
+     * @param tolerance relative distance to the budget a candidate may have (0.05 = ±5%)
+     * @param hiddenMultiple hidden sizes are multiples of this (or of the original head count)
+     * @param ffnMultiple MLP widths are multiples of this
+     * @param maxWidthCut largest fraction of hidden size, MLP width or heads removed (modelopt: 0.4)
+     * @param maxDepthCut largest fraction of layers removed (modelopt: 0.2)
+     */
+    public record Space(double tolerance, int hiddenMultiple, int ffnMultiple, double maxWidthCut, double maxDepthCut) {
+        public Space {
+            if (!(tolerance >= 0 && tolerance < 1)) {
+                throw new InvalidInputException("tolerance must be in [0, 1), got " + tolerance);
+            }
+            if (hiddenMultiple <= 0 || ffnMultiple <= 0) {
+                throw new InvalidInputException("hidden and ffn multiples must be > 0, got " + hiddenMultiple + " and " + ffnMultiple);
+            }
+            if (!(maxWidthCut >= 0 && maxWidthCut < 1) || !(maxDepthCut >= 0 && maxDepthCut < 1)) {
+                throw new InvalidInputException("maxWidthCut and maxDepthCut must be in [0, 1), got " + maxWidthCut + " and " + maxDepthCut);
+            }
+        }
+
+        /** ±5%, multiples of 8, any cut short of removing an axis entirely. */
+        public static Space defaults() {
+            return new Space(0.05, 8, 8, 0.99, 0.99);
+        }
+
+        public Space withTolerance(double v) { return new Space(v, hiddenMultiple, ffnMultiple, maxWidthCut, maxDepthCut); }
+        public Space withMultiples(int hidden, int ffn) { return new Space(tolerance, hidden, ffn, maxWidthCut, maxDepthCut); }
+        public Space withMaxCuts(double width, double depth) { return new Space(tolerance, hiddenMultiple, ffnMultiple, width, depth); }
+    }
+
+    /** One shape and its exact parameter count. */
+    public record Candidate(int numLayers, int hiddenSize, int numAttentionHeads, int numKeyValueHeads, int intermediateSize,
+                            long parameters) {
+        /** The plan that prunes the base model to this shape (layers kept by importance). */
+        public PrunePlan plan() {
+            return new PrunePlan(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads, numLayers, null);
+        }
+    }
+
+    /** Candidates for {@code base} within {@code space.tolerance()} of {@code budget} parameters, closest first. */
+    public static List<Candidate> candidates(ModelConfig base, long budget, Space space) {
+        if (budget <= 0) {
+            throw new InvalidInputException("parameter budget must be > 0, got " + budget);
+        }
+        int kv = base.numKeyValueHeads();
+        boolean gpt2 = base.architecture() == ModelConfig.Architecture.GPT2;
+        int minLayers = Math.max(1, (int) Math.ceil(base.numLayers() * (1 - space.maxDepthCut())));
+        List<Candidate> out = new ArrayList<>();
+        for (int layers = minLayers; layers <= base.numLayers(); layers++) {
+            for (int heads : headCounts(base, space)) {
+                int kvHeads = base.numKeyValueHeads() == base.numAttentionHeads() ? heads : kv;
+                for (int hidden : hiddenSizes(base, space)) {
+                    if (gpt2 && hidden != heads * base.headDim()) {
+                        continue;
+                    }
+                    ModelConfig one = shape(base, layers, hidden, heads, kvHeads, 1);
+                    long perNeuron = shape(base, layers, hidden, heads, kvHeads, 2).parameterCount() - one.parameterCount();
+                    long fixed = one.parameterCount() - perNeuron; // parameters at zero MLP width
+                    int m = space.ffnMultiple();
+                    long ideal = Math.round((double) (budget - fixed) / perNeuron / m) * m;
+                    int minFfn = (int) Math.ceil(base.intermediateSize() * (1 - space.maxWidthCut()));
+                    int ffn = (int) Math.min(Math.max(ideal, Math.max(m, roundUp(minFfn, m))), base.intermediateSize());
+                    if (ffn < minFfn || ffn <= 0) {
+                        continue;
+                    }
+                    long params = fixed + perNeuron * ffn;
+                    if (Math.abs(params - budget) <= space.tolerance() * budget) {
+                        out.add(new Candidate(layers, hidden, heads, kvHeads, ffn, params));
+                    }
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong((Candidate c) -> Math.abs(c.parameters() - budget))
+                .thenComparing(Comparator.comparingLong(Candidate::parameters).reversed()));
+        return out;
+    }
+
+    /** {@link #candidates} as a table: one row per candidate with its parameters and ratio to the budget. */
+    public static Table table(ModelConfig base, long budget, Space space) {
+        List<Candidate> cs = candidates(base, budget, space);
+        Table t = Table.create("architecture candidates");
+        t.addColumns(
+                IntColumn.create("num_layers", cs.stream().mapToInt(Candidate::numLayers).toArray()),
+                IntColumn.create("hidden_size", cs.stream().mapToInt(Candidate::hiddenSize).toArray()),
+                IntColumn.create("num_attention_heads", cs.stream().mapToInt(Candidate::numAttentionHeads).toArray()),
+                IntColumn.create("num_key_value_heads", cs.stream().mapToInt(Candidate::numKeyValueHeads).toArray()),
+                IntColumn.create("intermediate_size", cs.stream().mapToInt(Candidate::intermediateSize).toArray()),
+                LongColumn.create("parameters", cs.stream().mapToLong(Candidate::parameters).toArray()),
+                DoubleColumn.create("budget_ratio", cs.stream().mapToDouble(c -> (double) c.parameters() / budget).toArray()));
+        return t;
+    }
+
+    private static ModelConfig shape(ModelConfig base, int layers, int hidden, int heads, int kv, int ffn) {
+        return new ModelConfig.Builder(base).numLayers(layers).hiddenSize(hidden).heads(heads, kv).intermediateSize(ffn).build();
+    }
+
+    private static List<Integer> headCounts(ModelConfig base, Space space) {
+        List<Integer> out = new ArrayList<>();
+        int step = base.numKeyValueHeads() == base.numAttentionHeads() ? 1 : base.numKeyValueHeads();
+        double min = base.numAttentionHeads() * (1 - space.maxWidthCut());
+        for (int h = step; h <= base.numAttentionHeads(); h += step) {
+            if (h >= min) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    private static TreeSet<Integer> hiddenSizes(ModelConfig base, Space space) {
+        TreeSet<Integer> out = new TreeSet<>();
+        double min = base.hiddenSize() * (1 - space.maxWidthCut());
+        for (int h = 1; h <= base.hiddenSize(); h++) {
+            if (h >= min && (h % space.hiddenMultiple() == 0 || h % base.numAttentionHeads() == 0)) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+}

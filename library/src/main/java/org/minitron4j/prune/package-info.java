@@ -1,0 +1,11 @@
+/**
+ * Structured pruning (the Minitron "trim" step): a {@link org.minitron4j.prune.PrunePlan} of target sizes, validated
+ * against a model's config, and {@link org.minitron4j.prune.Pruner#prune} which keeps the top-ranked hidden channels,
+ * attention heads (per KV group), MLP neurons and layers of an {@link org.minitron4j.importance.ImportanceRanking} and
+ * returns a new, smaller {@link org.minitron4j.model.Model} with a {@link org.minitron4j.prune.PruneReport} of what was
+ * kept. The original model is never modified; config and weights of the result always agree.
+ *
+ * <p>{@link org.minitron4j.prune.WeightMagnitudeRanking} is a data-free fallback ranking; {@link
+ * org.minitron4j.prune.ArchitectureSearch} enumerates candidate shapes near a parameter budget.
+ */
+package org.minitron4j.prune;

@@ -2,10 +2,8 @@ package org.minitron4j.notebook;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import kotlin.Unit;
 import kotlin.reflect.KClass;
 import org.jetbrains.kotlinx.jupyter.api.FieldValue;
-import org.jetbrains.kotlinx.jupyter.api.KotlinKernelHost;
 import org.jetbrains.kotlinx.jupyter.api.RendererHandler;
 import org.jetbrains.kotlinx.jupyter.api.RendererTypeHandler;
 import org.jetbrains.kotlinx.jupyter.api.ResultHandlerExecution;
@@ -19,8 +17,7 @@ import org.minitron4j.plot.Summaries;
  * Loaded by the Kotlin kernel when minitron4j's jar is added to a notebook (through the jar resource
  * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} knows
  * (tables, figures, models, results, training logs, {@link org.minitron4j.plot.HtmlRenderable}s, the library's
- * records) renders as HTML when it ends a cell; the common packages are imported; {@link Notebooks#progress()} gets
- * the kernel host it needs for live progress lines.
+ * records) renders as HTML when it ends a cell, and the common packages are imported.
  */
 public final class Minitron4jIntegration extends JupyterIntegration {
     // plotly.js goes out with the first figure of a kernel session; later figures wait for window.Plotly.
@@ -37,13 +34,6 @@ public final class Minitron4jIntegration extends JupyterIntegration {
         PLOTLY_SENT.set(false);
         b.addRenderer(new SummaryRenderer());
         addImports(b);
-        b.onLoaded(host -> remember(host));
-        b.beforeCellExecution(host -> remember(host));
-    }
-
-    private static Unit remember(KotlinKernelHost host) {
-        Notebooks.host = host;
-        return Unit.INSTANCE;
     }
 
     // Builder.import(vararg String) is named with a Java keyword: call it reflectively.

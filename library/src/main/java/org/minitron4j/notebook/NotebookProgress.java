@@ -2,73 +2,48 @@ package org.minitron4j.notebook;
 
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
-import org.jetbrains.kotlinx.jupyter.api.KotlinKernelHost;
-import org.jetbrains.kotlinx.jupyter.api.ResultsKt;
 import org.minitron4j.Progress;
-import org.minitron4j.plot.Html;
 
 /**
- * {@link Progress} as one live line per task in a notebook cell: the first update of a task displays the line with a
- * display id, later ones replace it ({@code update_display_data}), at most every {@code minIntervalMs} and always at
- * the end. Without a kernel host (plain JVM, or a kernel that refuses displays) it writes the line to stdout instead,
- * rewritten with carriage returns.
+ * {@link Progress} as one live line per task in a notebook cell, rewritten in place with carriage returns on stdout
+ * (the Kotlin kernel streams a cell's stdout while it runs; Jupyter front ends and the saved notebook keep only the
+ * text after the last carriage return), at most every {@code minIntervalMs} and always at the end of a task.
+ *
+ * <p>Display updates were tried first: in kernel 0.11.0-398 a {@code KotlinKernelHost} kept from
+ * {@code beforeCellExecution} accepts {@code display(value, id)} but nothing reaches the cell, and the cell's own
+ * {@code UPDATE_DISPLAY} is not applied by nbconvert (the first display stays), so stdout is the one that works.
  */
 final class NotebookProgress implements Progress {
-    private static final AtomicLong IDS = new AtomicLong();
-
-    private final KotlinKernelHost host;
-    private final PrintStream fallback;
+    private final PrintStream out;
     private final long minIntervalMs;
     private String task;
-    private String displayId;
     private long taskStart;
     private long lastShown;
-    private boolean useFallback;
 
-    NotebookProgress(KotlinKernelHost host, PrintStream fallback, long minIntervalMs) {
-        this.host = host;
-        this.fallback = fallback;
+    NotebookProgress(PrintStream out, long minIntervalMs) {
+        this.out = out;
         this.minIntervalMs = minIntervalMs;
-        this.useFallback = host == null;
     }
 
     @Override
     public synchronized void update(String task, long done, long total, String detail) {
         long now = System.nanoTime();
-        boolean first = !task.equals(this.task);
-        if (first) {
-            if (this.task != null && useFallback) {
-                fallback.println();
+        if (!task.equals(this.task)) {
+            if (this.task != null) {
+                out.println();
             }
             this.task = task;
-            displayId = "m4j_progress_" + IDS.incrementAndGet();
             taskStart = now;
         } else if (done < total && (now - lastShown) / 1_000_000 < minIntervalMs) {
             return;
         }
         lastShown = now;
-        String line = line(task, done, total, detail, (now - taskStart) / 1e9);
-        if (!useFallback) {
-            try {
-                Object html = ResultsKt.HTML("<pre class=\"m4j-progress\" style=\"margin:0\">" + Html.escape(line)
-                        + "</pre>", false);
-                if (first) {
-                    host.display(html, displayId);
-                } else {
-                    host.updateDisplay(html, displayId);
-                }
-                return;
-            } catch (RuntimeException e) {
-                useFallback = true; // e.g. a host from an earlier cell that no longer accepts displays
-            }
-        }
-        fallback.print("\r" + line);
+        out.print("\r" + line(task, done, total, detail, (now - taskStart) / 1e9));
         if (done >= total) {
-            fallback.println();
+            out.println();
             this.task = null;
         }
-        fallback.flush();
+        out.flush();
     }
 
     /** "task [#####·····]  42/100  42%  3.1 s, ~4.3 s left  detail". */

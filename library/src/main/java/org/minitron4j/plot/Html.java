@@ -59,7 +59,7 @@ public final class Html {
                 + "  var tries = 0, wait = setInterval(function () {\n"
                 + "    if (window.Plotly) { clearInterval(wait); draw(); }\n"
                 + "    else if (++tries > 300) { clearInterval(wait); document.getElementById('" + divId
-                + "').textContent = 'plotly.js was not loaded: render a figure again, or show Html.plotlyScript()'; }\n"
+                + "').textContent = 'plotly.js was not loaded: in a notebook run Notebooks.plotly(), in a page use Html.page'; }\n"
                 + "  }, 100);\n"
                 + "})();\n</script>\n";
     }

@@ -174,8 +174,8 @@ public final class Summaries {
     public static String keyValues(String title, Map<String, ?> rows) {
         StringBuilder sb = new StringBuilder("<div class=\"m4j-summary\">\n<table style=\"border-collapse:collapse\">\n");
         sb.append("<caption style=\"text-align:left\"><b>").append(Html.escape(title)).append("</b></caption>\n");
-        rows.forEach((k, v) -> sb.append("<tr><td style=\"padding:2px 12px 2px 0\">").append(Html.escape(k))
-                .append("</td><td style=\"padding:2px 0;font-family:monospace\">")
+        rows.forEach((k, v) -> sb.append("<tr><td style=\"text-align:left;padding:2px 12px 2px 0\">").append(Html.escape(k))
+                .append("</td><td style=\"text-align:left;padding:2px 0;font-family:monospace\">")
                 .append(Html.escape(String.valueOf(v))).append("</td></tr>\n"));
         return sb.append("</table>\n</div>\n").toString();
     }

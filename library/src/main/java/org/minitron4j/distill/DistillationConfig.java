@@ -96,7 +96,8 @@ public record DistillationConfig(
 
     /** The CLM-only baseline: L = L_CLM, no teacher needed. */
     public static DistillationConfig clmOnly(TrainConfig train) {
-        return defaults(train).withLogitLoss(LogitLoss.NONE).withClm(1.0);
+        return new DistillationConfig(LogitLoss.NONE, 1.0, true, 0.5, 0, LayerMapping.none(), Site.BLOCK_OUTPUT,
+                HiddenLoss.COSINE, 1.0, LossWeighting.DYNAMIC, 1.0, train);
     }
 
     /** Whether the run needs a teacher model (a logit loss or intermediate pairs). */
@@ -174,6 +175,7 @@ public record DistillationConfig(
     /** Reads a config; unknown keys and invalid values are rejected with a message naming them. */
     public static DistillationConfig fromJson(String json) {
         try {
+            rejectUnknownKeys(JSON.readTree(json), DistillationConfig.class, "");
             return JSON.readValue(json, DistillationConfig.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable c = e.getCause();
@@ -183,6 +185,25 @@ public record DistillationConfig(
             throw new InvalidInputException("invalid distillation config: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new InvalidInputException("invalid distillation config JSON: " + e.getMessage());
+        }
+    }
+
+    /** Names the first key that is not a component of the record (recursively into nested records). */
+    private static void rejectUnknownKeys(com.fasterxml.jackson.databind.JsonNode node, Class<?> type, String path) {
+        if (node == null || !node.isObject() || !type.isRecord()) {
+            return;
+        }
+        java.util.Map<String, Class<?>> components = new java.util.LinkedHashMap<>();
+        for (java.lang.reflect.RecordComponent c : type.getRecordComponents()) {
+            components.put(c.getName(), c.getType());
+        }
+        for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!components.containsKey(key)) {
+                throw new InvalidInputException("unknown key '" + path + key + "' in distillation config (known: "
+                        + String.join(", ", components.keySet()) + ")");
+            }
+            rejectUnknownKeys(node.get(key), components.get(key), path + key + ".");
         }
     }
 

@@ -55,6 +55,20 @@ final class AdamW implements AutoCloseable {
         return t;
     }
 
+    /** First moments by parameter name (live arrays: a checkpoint reads them, a resume overwrites them). */
+    Map<String, NDArray> firstMoments() {
+        return m;
+    }
+
+    Map<String, NDArray> secondMoments() {
+        return v;
+    }
+
+    /** Sets the step counter after the moments were restored from a checkpoint. */
+    void restoreStepCount(long steps) {
+        t = steps;
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -19,6 +19,14 @@ public interface Objective {
 
     Terms compute(Model student, NDArray inputs, NDArray targets);
 
+    /**
+     * Trainable tensors the objective owns besides the student's weights (e.g. the distillation projection), by unique
+     * name. The loop optimises, clips and checkpoints them with the student; none by default.
+     */
+    default Map<String, NDArray> parameters() {
+        return Map.of();
+    }
+
     /** Mean next-token cross-entropy (CLM loss), logged as {@code lm_loss}. */
     static Objective languageModeling() {
         return (student, inputs, targets) -> {

@@ -28,21 +28,49 @@ public final class Trainer {
     /** Trains {@code model} in place on {@code train} tokens and returns the log; {@code validation} may be null. */
     public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
                                     Progress progress) {
+        return train(model, objective, train, validation, cfg, Checkpointing.none(), progress);
+    }
+
+    /**
+     * Trains {@code model} (and the objective's own {@link Objective#parameters()}) in place, saving checkpoints as
+     * {@code checkpointing} says and, if it asks to resume, first restoring the newest complete checkpoint. A resumed
+     * run ends bit-identical to an uninterrupted one on CPU: batches depend only on (seed, step), and the weights,
+     * moments and step count are restored exactly. The returned log includes the rows of the steps before the resume.
+     *
+     * @param validation held-out tokens for {@code val_loss}, or null
+     * @throws InvalidInputException if the data is shorter than one window, the loss or gradient becomes NaN or
+     *                               infinite, or a checkpoint to resume from belongs to another config
+     */
+    public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
+                                    Checkpointing checkpointing, Progress progress) {
         if (train.length < cfg.seqLen() + 2) {
             throw new InvalidInputException("training data has " + train.length + " tokens, fewer than one window of "
                     + (cfg.seqLen() + 1));
         }
-        Map<String, NDArray> params = model.weights();
-        for (NDArray w : params.values()) {
-            w.setRequiresGradient(true);
+        Map<String, NDArray> params = new LinkedHashMap<>(model.weights());
+        for (Map.Entry<String, NDArray> e : objective.parameters().entrySet()) {
+            if (params.put(e.getKey(), e.getValue()) != null) {
+                throw new IllegalArgumentException("objective parameter '" + e.getKey() + "' clashes with a model weight");
+            }
         }
         TrainingLog log = new TrainingLog();
         long tokensPerStep = cfg.tokensPerStep();
         try (AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
+            int start = 0;
+            if (checkpointing.resume()) {
+                var restored = TrainingCheckpoint.restoreLatest(checkpointing.dir(), cfg, params, adam, log);
+                if (restored.isPresent()) {
+                    start = restored.get().step();
+                    progress.update("train", start, cfg.steps(), "resumed from " + restored.get().folder());
+                }
+            }
+            for (NDArray w : params.values()) {
+                w.setRequiresGradient(true);
+            }
             long windowStart = System.nanoTime();
             int windowSteps = 0;
             int skippedInARow = 0;
-            for (int step = 0; step < cfg.steps(); step++) {
+            for (int step = start; step < cfg.steps(); step++) {
                 double lr = cfg.learningRateAt(step);
                 Map<String, Double> row = new LinkedHashMap<>();
                 try (NDManager scope = model.manager().newSubManager()) {
@@ -106,6 +134,9 @@ public final class Trainer {
                             row.get("loss"), lr, evaluate ? String.format(Locale.ROOT, " val %.4f", row.get("val_loss")) : ""));
                     windowStart = System.nanoTime();
                     windowSteps = 0;
+                }
+                if (checkpointing.savesAfter(step + 1, cfg.steps())) {
+                    TrainingCheckpoint.write(checkpointing.dir(), step + 1, cfg, params, adam, log);
                 }
             }
         } finally {

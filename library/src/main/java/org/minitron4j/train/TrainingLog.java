@@ -25,6 +25,14 @@ public final class TrainingLog {
         columns.addAll(values.keySet());
     }
 
+    List<Integer> steps() {
+        return steps;
+    }
+
+    List<Map<String, Double>> rows() {
+        return rows;
+    }
+
     public int size() {
         return rows.size();
     }

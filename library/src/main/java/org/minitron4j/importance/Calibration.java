@@ -127,22 +127,33 @@ public final class Calibration {
         return NDArrays.stack(new NDList(mean.squeeze(1), squares, centered)).toDoubleArray(); // (3, B, W)
     }
 
-    /** For every pair s ≤ e: Σ over each sample's tokens of cos(input of s, output of e) → [pairs, B], float64. */
+    /**
+     * For every pair s ≤ e: Σ over each sample's tokens of cos(input of s, output of e) → [pairs, B], float64. All
+     * pairs come from one batched matmul of the unit-normalised inputs [B, T, L, d] and outputs [B, T, L, d].
+     */
     static double[] cosineSums(Activations acts, int layers) {
-        NDArray[] in = new NDArray[layers], out = new NDArray[layers], inNorm = new NDArray[layers], outNorm = new NDArray[layers];
+        NDList ins = new NDList(layers), outs = new NDList(layers);
         for (int l = 0; l < layers; l++) {
-            in[l] = acts.get(Site.BLOCK_INPUT, l).toType(DataType.FLOAT64, false); // (B, T, d)
-            out[l] = acts.get(Site.BLOCK_OUTPUT, l).toType(DataType.FLOAT64, false);
-            inNorm[l] = in[l].square().sum(new int[] {2}).sqrt(); // (B, T)
-            outNorm[l] = out[l].square().sum(new int[] {2}).sqrt();
+            ins.add(acts.get(Site.BLOCK_INPUT, l));
+            outs.add(acts.get(Site.BLOCK_OUTPUT, l));
         }
-        NDList sums = new NDList(ActivationStats.pairs(layers));
-        for (int s = 0; s < layers; s++) {
-            for (int e = s; e < layers; e++) {
-                NDArray dot = in[s].mul(out[e]).sum(new int[] {2}); // (B, T)
-                sums.add(dot.div(inNorm[s].mul(outNorm[e]).maximum(1e-300)).sum(new int[] {1})); // (B)
+        NDArray in = unit(NDArrays.stack(ins, 2).toType(DataType.FLOAT64, false)); // (B, T, L, d)
+        NDArray out = unit(NDArrays.stack(outs, 2).toType(DataType.FLOAT64, false));
+        double[] all = in.matMul(out.transpose(0, 1, 3, 2)).sum(new int[] {1}).toDoubleArray(); // (B, L_in, L_out)
+        int b = (int) in.getShape().get(0);
+        double[] v = new double[ActivationStats.pairs(layers) * b]; // (pairs, B)
+        for (int i = 0; i < b; i++) {
+            for (int s = 0; s < layers; s++) {
+                for (int e = s; e < layers; e++) {
+                    v[ActivationStats.pair(layers, s, e) * b + i] = all[(i * layers + s) * layers + e];
+                }
             }
         }
-        return NDArrays.stack(sums).toDoubleArray(); // (pairs, B)
+        return v;
+    }
+
+    /** Each vector along the last axis divided by its L2 norm (zero vectors stay zero). */
+    private static NDArray unit(NDArray x) {
+        return x.div(x.square().sum(new int[] {3}, true).sqrt().maximum(1e-300));
     }
 }

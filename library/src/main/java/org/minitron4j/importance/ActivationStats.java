@@ -109,17 +109,17 @@ public final class ActivationStats {
     // ---- accumulation (Calibration only) ----
 
     /**
-     * Adds one batch of one site: {@code v} is [3, B, W] = (mean_s |A|, Σ_s A², Σ_s (|A| − mean_s |A|)²) per sample
-     * and channel; {@code blockOf[b]} is sample b's block; {@code t} the sequence length.
+     * Adds one batch of one site: {@code v} is [2, B, W] = (mean_s |A|, Σ_s A²) per sample and channel; {@code blockOf[b]} is sample b's block; {@code t} the sequence length.
      */
     void addChannels(Site site, int layer, double[] v, int b, int t, int[] blockOf) {
         int w = width(config, site);
         double[] acc = channels.get(new Key(site, layer));
         for (int i = 0; i < b; i++) {
             int base = blockOf[i] * MOMENTS * w;
-            int mean = i * w, sq = (b + i) * w, cen = (2 * b + i) * w;
+            int mean = i * w, sq = (b + i) * w;
             for (int d = 0; d < w; d++) {
-                double xm = v[mean + d], xl2 = v[sq + d], xv = v[cen + d] / t;
+                // var_s |A| = (1/T)·Σ_s A² − mean², exact enough in float64; clamped at 0 against rounding
+                double xm = v[mean + d], xl2 = v[sq + d], xv = Math.max(0, xl2 / t - xm * xm);
                 acc[base + d] += xm;
                 acc[base + w + d] += xm * xm;
                 acc[base + 2 * w + d] += Math.sqrt(xl2);

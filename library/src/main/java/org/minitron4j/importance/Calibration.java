@@ -117,14 +117,15 @@ public final class Calibration {
         return stats;
     }
 
-    /** [B, T, W] → [3, B, W]: mean_s |A|, Σ_s A², Σ_s (|A| − mean_s |A|)², in float64. */
+    /**
+     * [B, T, W] → [2, B, W]: mean_s |A| and Σ_s A², in float64 (the variance over s follows from the two exactly enough
+     * in float64: Σ_s (|A| − m)² = Σ_s A² − T·m²). Two full-size temporaries per site: the float64 copy and |A|.
+     */
     static double[] sequenceReductions(NDArray a) {
-        NDArray x = a.toType(DataType.FLOAT64, false);
-        NDArray abs = x.abs();
-        NDArray mean = abs.mean(new int[] {1}, true); // (B, 1, W)
-        NDArray centered = abs.sub(mean).square().sum(new int[] {1}); // (B, W)
-        NDArray squares = x.square().sum(new int[] {1}); // (B, W)
-        return NDArrays.stack(new NDList(mean.squeeze(1), squares, centered)).toDoubleArray(); // (3, B, W)
+        NDArray abs = a.toType(DataType.FLOAT64, false).abs(); // (B, T, W)
+        NDArray mean = abs.mean(new int[] {1}); // (B, W)
+        NDArray squares = abs.muli(abs).sum(new int[] {1}); // (B, W): |A|² = A², squared in place
+        return NDArrays.stack(new NDList(mean, squares)).toDoubleArray(); // (2, B, W)
     }
 
     /**

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
+import org.minitron4j.importance.ImportanceScores;
+import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
 import org.minitron4j.prune.PrunePlan;
@@ -36,6 +38,9 @@ final class PruneCommand implements Runnable {
 
     @Option(names = "--ranking", description = "Data-free ranking instead of --scores: magnitude (weight norms).")
     String ranking;
+
+    @Mixin
+    CalibrationOptions calibration;
 
     @Option(names = "--hidden", description = "Target hidden_size.")
     Integer hidden;
@@ -150,12 +155,17 @@ final class PruneCommand implements Runnable {
         return out;
     }
 
+    /** Saved scores, a fresh calibration on --data, or the data-free magnitude ranking: exactly one. */
     private ImportanceRanking ranking(Model model) {
-        if ((scores == null) == (ranking == null)) {
-            throw new InvalidInputException("give exactly one of --scores DIR or --ranking magnitude");
+        int sources = (scores != null ? 1 : 0) + (ranking != null ? 1 : 0) + (calibration.data != null ? 1 : 0);
+        if (sources != 1) {
+            throw new InvalidInputException("give exactly one of --scores DIR, --data FILE (calibrate first) or --ranking magnitude");
         }
         if (scores != null) {
-            return loadScores(scores);
+            return loadScores(scores, model.config());
+        }
+        if (calibration.data != null) {
+            return calibration.calibrate(model, modelOptions).scores(calibration.aggregation(), calibration.variant());
         }
         if (!ranking.equals("magnitude")) {
             throw new InvalidInputException("unknown --ranking '" + ranking + "' (known: magnitude)");
@@ -163,8 +173,14 @@ final class PruneCommand implements Runnable {
         return WeightMagnitudeRanking.of(model);
     }
 
-    /** Reads importance scores saved by the importance step. To be wired to the importance package's loader. */
-    private static ImportanceRanking loadScores(Path dir) {
-        throw new InvalidInputException("--scores requires the importance package (not available yet; use --ranking magnitude)");
+    /** Scores saved by {@code importance}; they must have been computed on a model of this shape. */
+    private static ImportanceRanking loadScores(Path dir, ModelConfig config) {
+        ImportanceScores s = ImportanceScores.load(dir);
+        ModelConfig c = s.config();
+        if (c.numLayers() != config.numLayers() || c.hiddenSize() != config.hiddenSize()
+                || c.numAttentionHeads() != config.numAttentionHeads() || c.intermediateSize() != config.intermediateSize()) {
+            throw new InvalidInputException(dir + ": scores were computed for " + c + ", not for the model to prune (" + config + ")");
+        }
+        return s;
     }
 }

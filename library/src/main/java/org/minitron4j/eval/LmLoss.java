@@ -4,9 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
+import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Model;
 
@@ -32,6 +34,13 @@ public final class LmLoss {
     }
 
     public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize, Progress progress) {
+        return evaluate(model, tokens, seqLen, batchSize, Set.of(), progress);
+    }
+
+    /** The loss of the model with {@code skippedLayers} bypassed, as if they were removed (for depth metrics). */
+    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize, Set<Integer> skippedLayers,
+                                  Progress progress) {
+        Forward.Options options = Forward.options().withSkippedLayers(skippedLayers);
         if (seqLen < 1) {
             throw new InvalidInputException("--seq-len must be at least 1, got " + seqLen);
         }
@@ -51,7 +60,7 @@ public final class LmLoss {
         for (int start = 0; start < windows.size(); start += batchSize) {
             List<int[]> batch = windows.subList(start, Math.min(windows.size(), start + batchSize));
             try (NDManager scope = model.manager().newSubManager()) {
-                nll += batchNll(model, scope, batch);
+                nll += batchNll(model, scope, batch, options);
             }
             for (int[] w : batch) {
                 count += w.length - 1;
@@ -64,7 +73,7 @@ public final class LmLoss {
     }
 
     /** Summed NLL of one batch of windows (right-padded; padded positions masked out). */
-    private static double batchNll(Model model, NDManager scope, List<int[]> windows) {
+    private static double batchNll(Model model, NDManager scope, List<int[]> windows, Forward.Options options) {
         int maxLen = 0;
         for (int[] w : windows) {
             maxLen = Math.max(maxLen, w.length - 1);
@@ -81,7 +90,7 @@ public final class LmLoss {
                 mask[i][t] = 1f;
             }
         }
-        NDArray logits = model.logits(scope.create(in));
+        NDArray logits = model.forward(scope.create(in), options).logits();
         NDArray lp = LogProbs.ofTargets(logits, scope.create(target));
         // Sum in double on the Java side: per-window float sums of thousands of terms would lose digits.
         float[] values = lp.mul(scope.create(mask)).toFloatArray();

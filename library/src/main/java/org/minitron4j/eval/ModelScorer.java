@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.minitron4j.Progress;
+import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Model;
 
@@ -19,15 +21,22 @@ public final class ModelScorer implements LoglikelihoodScorer {
     private final Model model;
     private final int maxBatchTokens;
     private final Progress progress;
+    private final Forward.Options forward;
 
     public ModelScorer(Model model) {
         this(model, 8192, Progress.NONE);
     }
 
     public ModelScorer(Model model, int maxBatchTokens, Progress progress) {
+        this(model, maxBatchTokens, progress, Set.of());
+    }
+
+    /** Scores as if {@code skippedLayers} were removed (depth-pruning metrics without building new models). */
+    public ModelScorer(Model model, int maxBatchTokens, Progress progress, Set<Integer> skippedLayers) {
         this.model = model;
         this.maxBatchTokens = Math.max(1, maxBatchTokens);
         this.progress = progress;
+        this.forward = Forward.options().withSkippedLayers(skippedLayers);
     }
 
     @Override
@@ -72,7 +81,7 @@ public final class ModelScorer implements LoglikelihoodScorer {
             System.arraycopy(seq, 1, target[r], 0, seq.length - 1);
         }
         try (NDManager scope = model.manager().newSubManager()) {
-            NDArray logits = model.logits(scope.create(in)); // (B, T, V)
+            NDArray logits = model.forward(scope.create(in), forward).logits(); // (B, T, V)
             float[] lp = LogProbs.ofTargets(logits, scope.create(target)).toFloatArray(); // (B, T)
             long[] argmax = logits.argMax(2).toLongArray(); // (B, T)
             for (int r = 0; r < b; r++) {

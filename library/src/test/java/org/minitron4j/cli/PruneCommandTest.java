@@ -60,13 +60,13 @@ class PruneCommandTest {
     @Test
     void badPruneInputExitsWithCode2NamingTheProblem() {
         String model = TIED.toString(), o = tmp.resolve("x").toString();
-        expect("--scores requires the importance package", "prune", "--model", model, "--scores", tmp.toString(), "--ffn", "8", "--out", o);
+        expect("scores.csv and scores.json not found", "prune", "--model", model, "--scores", tmp.toString(), "--ffn", "8", "--out", o);
         expect("nothing to prune", "prune", "--model", model, "--ranking", "magnitude", "--out", o);
         expect("hidden_size 1000 is larger than the model's 32", "prune", "--model", model, "--ranking", "magnitude", "--hidden", "1000", "--out", o);
         expect("--drop-layers: 'a' is not a layer index", "prune", "--model", model, "--ranking", "magnitude", "--drop-layers", "a", "--out", o);
         expect("not both", "prune", "--model", model, "--ranking", "magnitude", "--layers", "1", "--drop-layers", "1", "--out", o);
         expect("unknown --ranking 'random'", "prune", "--model", model, "--ranking", "random", "--ffn", "8", "--out", o);
-        expect("exactly one of --scores DIR or --ranking magnitude", "prune", "--model", model, "--ffn", "8", "--out", o);
+        expect("exactly one of --scores DIR, --data FILE (calibrate first) or --ranking magnitude", "prune", "--model", model, "--ffn", "8", "--out", o);
         expect("is the source model folder", "prune", "--model", model, "--ranking", "magnitude", "--ffn", "8", "--out", model);
     }
 

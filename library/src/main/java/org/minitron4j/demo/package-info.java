@@ -1,0 +1,5 @@
+/**
+ * The one-command demo: the bundled TinyWorld teacher → importance → width- and depth-pruned students → knowledge
+ * distillation → evaluation, written as an offline HTML report and a JSON of results.
+ */
+package org.minitron4j.demo;

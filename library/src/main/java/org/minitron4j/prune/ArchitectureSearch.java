@@ -1,11 +1,22 @@
 package org.minitron4j.prune;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.Progress;
+import org.minitron4j.distill.Distillation;
+import org.minitron4j.distill.DistillationConfig;
+import org.minitron4j.eval.LmLoss;
+import org.minitron4j.importance.ImportanceRanking;
+import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.train.TrainConfig;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
@@ -14,8 +25,9 @@ import tech.tablesaw.api.Table;
 /**
  * Candidate pruned shapes near a parameter budget (2407.14679 §architecture search): every combination of layers,
  * query heads and hidden size allowed by the constraints, each with the MLP width that brings its exact parameter count
- * closest to the budget, kept when within ±tolerance. No pruning or retraining happens here: the caller prunes and
- * lightly retrains the candidates it wants ({@link Candidate#plan()}).
+ * closest to the budget, kept when within ±tolerance. {@link #candidates} neither prunes nor retrains: the caller
+ * prunes and lightly retrains the candidates it wants ({@link Candidate#plan()}), or calls {@link #run}, which does
+ * both and ranks them ({@link SearchResult}).
  *
  * <p>Constraints: hidden a multiple of {@link Space#hiddenMultiple()} or of the original head count; MLP width a
  * multiple of {@link Space#ffnMultiple()}; query heads a multiple of the KV heads (KV groups are kept); at most
@@ -65,6 +77,11 @@ public final class ArchitectureSearch {
         public PrunePlan plan() {
             return new PrunePlan(hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads, numLayers, null);
         }
+
+        /** A short name: {@code L<layers>-H<hidden>-A<heads>-F<ffn>}, e.g. {@code L6-H192-A8-F320}. */
+        public String label() {
+            return "L" + numLayers + "-H" + hiddenSize + "-A" + numAttentionHeads + "-F" + intermediateSize;
+        }
     }
 
     /** Candidates for {@code base} within {@code space.tolerance()} of {@code budget} parameters, closest first. */
@@ -103,6 +120,94 @@ public final class ArchitectureSearch {
         out.sort(Comparator.comparingLong((Candidate c) -> Math.abs(c.parameters() - budget))
                 .thenComparing(Comparator.comparingLong(Candidate::parameters).reversed()));
         return out;
+    }
+
+    /**
+     * The search itself (2407.14679 §architecture search): takes the first {@link SearchOptions#maxCandidates()}
+     * candidates (closest to the budget, then largest), prunes each from {@code scores} (computed once on the teacher;
+     * no recalibration), measures its validation LM loss, then, when {@link SearchOptions#retrainSteps()} &gt; 0,
+     * lightly retrains it by logit distillation from {@code teacher} ({@link DistillationConfig#defaults}: forward KLD,
+     * τ = 1, no CLM), measuring the loss every {@link SearchOptions#checkpointEvery()} steps. Every candidate sees the same
+     * batches and is scored on the same first {@link SearchOptions#evalTokens()} tokens of {@code validation}. Each pruned
+     * model is closed as soon as it is scored, so at most one lives next to the teacher.
+     *
+     * @param teacher    the model to prune; never modified
+     * @param scores     importance of the teacher's heads, neurons, channels and layers
+     * @param train      retraining tokens; may be null when {@code opts.retrainSteps() == 0}
+     * @param validation held-out tokens (at least 2)
+     * @throws InvalidInputException when the budget is not below the teacher's parameter count, no candidate lies
+     *                               within the tolerance (the message names both), or data is missing or too short
+     */
+    public static SearchResult run(Model teacher, ImportanceRanking scores, long budget, Space space, SearchOptions opts,
+                                   int[] train, int[] validation, Progress progress) {
+        ModelConfig base = teacher.config();
+        if (budget >= base.parameterCount()) {
+            throw new InvalidInputException(String.format(Locale.ROOT,
+                    "parameter budget %,d is not smaller than the model's %,d parameters", budget, base.parameterCount()));
+        }
+        if (validation == null || validation.length < 2) {
+            throw new InvalidInputException("architecture search needs validation tokens (at least 2) to score candidates");
+        }
+        if (opts.retrainSteps() > 0 && train == null) {
+            throw new InvalidInputException("retraining " + opts.retrainSteps() + " steps per candidate needs training tokens");
+        }
+        List<Candidate> all = candidates(base, budget, space);
+        if (all.isEmpty()) {
+            throw new InvalidInputException(String.format(Locale.ROOT,
+                    "no candidate shape within ±%s of %,d parameters (the model has %,d); widen the tolerance or move the budget",
+                    percent(space.tolerance()), budget, base.parameterCount()));
+        }
+        List<Candidate> tried = all.subList(0, Math.min(opts.maxCandidates(), all.size()));
+        int[] val = Arrays.copyOf(validation, Math.min(validation.length, opts.evalTokens())); // the scored tokens
+        int[] steps = opts.checkpointSteps();
+        double teacherLoss = LmLoss.evaluate(teacher, val, opts.seqLen(), opts.batchSize()).loss();
+        List<SearchResult.Entry> entries = new ArrayList<>();
+        for (int i = 0; i < tried.size(); i++) {
+            Candidate c = tried.get(i);
+            double[] losses = new double[steps.length];
+            try (PruneResult pruned = Pruner.prune(teacher, c.plan(), scores, opts.prune())) {
+                Model student = pruned.model();
+                losses[0] = LmLoss.evaluate(student, val, opts.seqLen(), opts.batchSize()).loss();
+                if (opts.retrainSteps() > 0) {
+                    TrainConfig tc = TrainConfig.of(opts.retrainSteps(), opts.batchSize(), opts.seqLen(), opts.learningRate())
+                            .withSeed(opts.seed())
+                            .withLogging(Math.max(1, opts.retrainSteps() / 10), opts.checkpointEvery(), val.length);
+                    String label = c.label();
+                    Progress inner = (task, done, total, detail) -> progress.update(label + " " + task, done, total, detail);
+                    Distillation.Result r = Distillation.run(student, teacher, train, val, DistillationConfig.defaults(tc), inner);
+                    Map<Integer, Double> measured = validationLosses(r.log().table());
+                    for (int k = 1; k < steps.length; k++) {
+                        Double v = measured.get(steps[k]);
+                        if (v == null) {
+                            throw new IllegalStateException("no validation loss logged at step " + steps[k] + " for " + label);
+                        }
+                        losses[k] = v;
+                    }
+                }
+            }
+            entries.add(new SearchResult.Entry(c, losses));
+            progress.update("search", i + 1, tried.size(), String.format(Locale.ROOT, "%s loss %.4f → %.4f", c.label(),
+                    losses[0], losses[losses.length - 1]));
+        }
+        return new SearchResult(budget, space.tolerance(), steps, teacherLoss, entries);
+    }
+
+    private static Map<Integer, Double> validationLosses(Table log) {
+        Map<Integer, Double> out = new HashMap<>();
+        if (!log.columnNames().contains("val_loss")) {
+            return out;
+        }
+        for (int r = 0; r < log.rowCount(); r++) {
+            double v = log.doubleColumn("val_loss").getDouble(r);
+            if (!Double.isNaN(v)) {
+                out.put(log.intColumn("step").getInt(r), v);
+            }
+        }
+        return out;
+    }
+
+    private static String percent(double fraction) {
+        return java.math.BigDecimal.valueOf(fraction).movePointRight(2).stripTrailingZeros().toPlainString() + "%";
     }
 
     /** {@link #candidates} as a table: one row per candidate with its parameters and ratio to the budget. */

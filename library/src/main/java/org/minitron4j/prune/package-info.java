@@ -6,6 +6,9 @@
  * kept. The original model is never modified; config and weights of the result always agree.
  *
  * <p>{@link org.minitron4j.prune.WeightMagnitudeRanking} is a data-free fallback ranking; {@link
- * org.minitron4j.prune.ArchitectureSearch} enumerates candidate shapes near a parameter budget.
+ * org.minitron4j.prune.ArchitectureSearch} enumerates candidate shapes near a parameter budget and, with {@link
+ * org.minitron4j.prune.ArchitectureSearch#run}, prunes the top ones from cached importance scores, lightly distils each
+ * from the teacher ({@link org.minitron4j.prune.SearchOptions}) and ranks them by validation loss, reporting how the
+ * ranking settled along the retraining ({@link org.minitron4j.prune.SearchResult}: leaderboard and Kendall τ tables).
  */
 package org.minitron4j.prune;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "minitron4j", mixinStandardHelpOptions = true, version = "minitron4j 0.1.0",
         description = "Prune and distil decoder-only language models (the Minitron method) on one machine.",
         subcommands = {InfoCommand.class, EvalCommand.class, GenerateCommand.class, TinyWorldCommand.class,
-            TeacherCommand.class, ImportanceCommand.class, PruneCommand.class, DistillCommand.class, DemoCommand.class})
+            TeacherCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 

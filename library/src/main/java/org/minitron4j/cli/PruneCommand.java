@@ -174,7 +174,7 @@ final class PruneCommand implements Runnable {
     }
 
     /** Scores saved by {@code importance}; they must have been computed on a model of this shape. */
-    private static ImportanceRanking loadScores(Path dir, ModelConfig config) {
+    static ImportanceRanking loadScores(Path dir, ModelConfig config) {
         ImportanceScores s = ImportanceScores.load(dir);
         ModelConfig c = s.config();
         if (c.numLayers() != config.numLayers() || c.hiddenSize() != config.hiddenSize()

@@ -141,21 +141,12 @@ public final class ArchitectureSearch {
     public static SearchResult run(Model teacher, ImportanceRanking scores, long budget, Space space, SearchOptions opts,
                                    int[] train, int[] validation, Progress progress) {
         ModelConfig base = teacher.config();
-        if (budget >= base.parameterCount()) {
-            throw new InvalidInputException(String.format(Locale.ROOT,
-                    "parameter budget %,d is not smaller than the model's %,d parameters", budget, base.parameterCount()));
-        }
+        List<Candidate> all = searchable(base, budget, space);
         if (validation == null || validation.length < 2) {
             throw new InvalidInputException("architecture search needs validation tokens (at least 2) to score candidates");
         }
         if (opts.retrainSteps() > 0 && train == null) {
             throw new InvalidInputException("retraining " + opts.retrainSteps() + " steps per candidate needs training tokens");
-        }
-        List<Candidate> all = candidates(base, budget, space);
-        if (all.isEmpty()) {
-            throw new InvalidInputException(String.format(Locale.ROOT,
-                    "no candidate shape within ±%s of %,d parameters (the model has %,d); widen the tolerance or move the budget",
-                    percent(space.tolerance()), budget, base.parameterCount()));
         }
         List<Candidate> tried = all.subList(0, Math.min(opts.maxCandidates(), all.size()));
         int[] val = Arrays.copyOf(validation, Math.min(validation.length, opts.evalTokens())); // the scored tokens
@@ -190,6 +181,24 @@ public final class ArchitectureSearch {
                     losses[0], losses[losses.length - 1]));
         }
         return new SearchResult(budget, space.tolerance(), steps, teacherLoss, entries);
+    }
+
+    /**
+     * {@link #candidates}, but a budget that is not below the model's parameter count, or one without any candidate
+     * within the tolerance, is an {@link InvalidInputException} whose message names the budget and the tolerance.
+     */
+    public static List<Candidate> searchable(ModelConfig base, long budget, Space space) {
+        if (budget >= base.parameterCount()) {
+            throw new InvalidInputException(String.format(Locale.ROOT,
+                    "parameter budget %,d is not smaller than the model's %,d parameters", budget, base.parameterCount()));
+        }
+        List<Candidate> all = candidates(base, budget, space);
+        if (all.isEmpty()) {
+            throw new InvalidInputException(String.format(Locale.ROOT,
+                    "no candidate shape within ±%s of %,d parameters (the model has %,d); widen the tolerance or move the budget",
+                    percent(space.tolerance()), budget, base.parameterCount()));
+        }
+        return all;
     }
 
     private static Map<Integer, Double> validationLosses(Table log) {

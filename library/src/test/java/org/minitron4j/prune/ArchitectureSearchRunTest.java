@@ -52,6 +52,8 @@ class ArchitectureSearchRunTest {
         scores = FixedRanking.random(BASE, 3);
         train = stream(2000, 1);
         validation = stream(400, 2);
+        // a teacher that knows the pattern, so that distilling from it moves the students' losses
+        Distillation.run(teacher, null, train, null, DistillationConfig.clmOnly(TrainConfig.of(40, 4, 16, 1e-2)), Progress.NONE);
     }
 
     @AfterAll
@@ -92,10 +94,17 @@ class ArchitectureSearchRunTest {
             for (int k = 1; k < 4; k++) {
                 int step = r.steps()[k];
                 double logged = log.where(log.intColumn("step").isEqualTo(step)).doubleColumn("val_loss").getDouble(0);
-                assertEquals(logged, first.losses()[k], 1e-5, "loss at step " + step);
+                // equal up to float rounding, which AdamW's first steps amplify (an update is ±lr for any gradient
+                // much larger than epsilon, however tiny), so allow a fraction of what the retraining moved the loss
+                assertEquals(logged, first.losses()[k], 0.05 * Math.abs(first.lossFinal() - first.lossStep0()) + 1e-5,
+                        "loss at step " + step + " of " + Arrays.toString(first.losses()));
             }
         }
-        assertTrue(teacher.parameterCount() == BASE.parameterCount(), "teacher untouched");
+        for (SearchResult.Entry e : r.entries()) {
+            assertTrue(Math.abs(e.lossFinal() - e.lossStep0()) > 1e-4, "the retraining changed the model: "
+                    + Arrays.toString(e.losses()));
+        }
+        assertEquals(r.teacherLoss(), LmLoss.evaluate(teacher, scored, 16, 2).loss(), 1e-9, "teacher untouched");
     }
 
     @Test

@@ -207,10 +207,10 @@ public final class SafeTensorsWriter {
 
     /** Writes to a temporary file in {@code dir}, syncs it to disk, then renames it to {@code fileName}. */
     private static void writeAtomically(Path dir, String fileName, ChannelWriter body) throws IOException {
-        Path tmp = Files.createTempFile(dir, "." + fileName + ".", ".tmp");
+        // Not Files.createTempFile: its 0600 mode would make saved checkpoints unreadable to other users.
+        Path tmp = dir.resolve("." + fileName + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 body.write(channel);
                 channel.force(true);
             }

@@ -55,6 +55,7 @@ public final class Trainer {
         }
         TrainingLog log = new TrainingLog();
         long tokensPerStep = cfg.tokensPerStep();
+        boolean gradMode = JniUtils.isGradMode();
         try (AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
             int start = 0;
             if (checkpointing.resume()) {
@@ -67,6 +68,9 @@ public final class Trainer {
             for (NDArray w : params.values()) {
                 w.setRequiresGradient(true);
             }
+            // libtorch's grad mode is per thread and DJL turns it off only in the thread that started the engine: in any
+            // other thread (a notebook runs each cell in a new one) AdamW's in-place updates of leaf weights would fail.
+            JniUtils.setGradMode(false);
             long windowStart = System.nanoTime();
             int windowSteps = 0;
             int skippedInARow = 0;
@@ -143,6 +147,7 @@ public final class Trainer {
             for (NDArray w : params.values()) {
                 w.setRequiresGradient(false);
             }
+            JniUtils.setGradMode(gradMode);
         }
         return log;
     }

@@ -57,6 +57,29 @@ class TrainerTest {
     }
 
     @Test
+    void trainsInAThreadOtherThanTheOneThatStartedTheEngine() throws Exception {
+        // A notebook kernel runs every cell in a new thread, where libtorch's (thread-local) grad mode starts on.
+        int[] data = cyclic(2000);
+        try (Model model = Model.random(TINY, Device.cpu(), 5)) {
+            Throwable[] failure = new Throwable[1];
+            boolean[] gradModeAfter = new boolean[1];
+            Thread t = new Thread(() -> {
+                try {
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                    Trainer.train(model, Objective.languageModeling(), data, null, TrainConfig.of(3, 4, 16, 1e-3), Progress.NONE);
+                    gradModeAfter[0] = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            t.start();
+            t.join();
+            assertEquals(null, failure[0], "training in a fresh thread failed: " + failure[0]);
+            assertTrue(gradModeAfter[0], "the thread's grad mode is restored");
+        }
+    }
+
+    @Test
     void theScheduleWarmsUpLinearlyThenDecaysToTheMinimum() {
         TrainConfig c = TrainConfig.of(110, 1, 1, 1.0).withSchedule(TrainConfig.Schedule.COSINE, 10, 0.1);
         assertEquals(0.1, c.learningRateAt(0), 1e-12);

@@ -47,7 +47,7 @@ echo "{\"meta\":\"start\",\"uptime\":\"$(uptime)\",\"threads\":$THREADS,\"reps\"
 
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
 JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
-java_bench() { local heap=$1; shift; java -Xmx$heap $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
+java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=16g $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
 has() { [[ " $ONLY " == *" $1 "* ]]; }
 

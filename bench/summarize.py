@@ -164,12 +164,13 @@ if jl:
     f = jl[0]["file_bytes"]
     P("## (e) Checkpoint load")
     P("")
-    P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 16 layers, 16/4 heads, ffn 5632, vocab 32000: "
+    P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: "
       f"{jl[0]['params'] / 1e9:.2f} B parameters, written with `model.SafeTensorsWriter`) loaded in a fresh process: "
       f"minitron4j `model.Checkpoints.load(dir, cpu)` (memory-mapped reader, f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
       " GB) vs PyTorch through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
       "of `MemoryMXBean` heap-used sampled every 2 ms and of the sum of heap pools' peak usage; direct buffers: the "
-      "`direct` BufferPoolMXBean, sampled. Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count).")
+      "`direct` BufferPoolMXBean, sampled (DJL keeps CPU tensors in direct ByteBuffers, so the loaded model itself is "
+      "direct memory: run with `-XX:MaxDirectMemorySize` ≥ the f32 size). Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count).")
     P("")
     P("| side | median s | min–max s | peak heap MB | peak direct MB | peak RSS GB | RSS / f32 size | n | load avg |")
     P("|---|---:|---:|---:|---:|---:|---:|---:|---:|")

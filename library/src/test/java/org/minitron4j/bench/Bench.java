@@ -256,9 +256,9 @@ public final class Bench {
 
     // ---- (e) checkpoint load ----
 
-    /** hidden 2048, 16 layers, 16/4 heads, ffn 5632, vocab 32000: about 1.26 B parameters, 2.5 GB in bf16. */
+    /** hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: about 1.21 B parameters, 2.4 GB in bf16. */
     static ModelConfig loadShape() {
-        return ModelConfig.llama(32000, 2048, 5632, 16, 16, 4);
+        return ModelConfig.llama(32000, 2048, 5632, 24, 16, 4);
     }
 
     /** Writes a bf16 checkpoint of {@link #loadShape()}; tensors of one shape share one random buffer (little memory). */

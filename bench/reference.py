@@ -223,7 +223,16 @@ def calib(a, dev):
     sync(dev)
     secs = time.perf_counter() - t0
     assert cap.counts.sum() == n
-    return dict(shape=shape, samples=n, seq=t, batch=bs, seconds=secs, samples_per_s=n / secs)
+    for mod in m.modules():
+        mod._forward_hooks.clear()
+        mod._forward_pre_hooks.clear()
+    t0 = time.perf_counter()  # stage split: plain forward of the same windows, no hooks, no LM head
+    with torch.no_grad():
+        for s in range(0, n, bs):
+            m.hidden(ids[s:s + bs].to(dev)).cpu()
+    sync(dev)
+    fwd = time.perf_counter() - t0
+    return dict(shape=shape, samples=n, seq=t, batch=bs, seconds=secs, samples_per_s=n / secs, forward_seconds=fwd)
 
 
 # ---- (b) one distillation step ----

@@ -89,7 +89,10 @@ def paired(bench, what, unit_key, unit_name, describe):
             u = statistics.median([r[unit_key] for r in rs])
             la = statistics.median([r["load_avg"] for r in rs])
             med[side] = m
-            P(f"| {sh_} | {side} | {fmt(m)} | {fmt(lo)}–{fmt(hi)} | {u:,.1f} | {len(rs)} | {la:.2f} |")
+            extra = ""
+            if "forward_seconds" in rs[0]:
+                extra = f" (plain forward {statistics.median(r['forward_seconds'] for r in rs):.3f} s)"
+            P(f"| {sh_} | {side} | {fmt(m)}{extra} | {fmt(lo)}–{fmt(hi)} | {u:,.1f} | {len(rs)} | {la:.2f} |")
         if len(med) == 2:
             verdicts.append(f"- {sh_}: minitron4j/PyTorch = {med['pytorch'] / med['minitron4j']:.2f}× → target ≥ 1.0× "
                             + verdict(med['pytorch'] / med['minitron4j']))

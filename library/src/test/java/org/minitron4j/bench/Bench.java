@@ -118,8 +118,17 @@ public final class Bench {
             if (s.samples() != samples) {
                 throw new IllegalStateException("samples " + s.samples());
             }
+            // stage split: the same windows through a plain forward (no capture, no reductions, no LM head)
+            long f0 = System.nanoTime();
+            for (int i = 0; i < samples; i += batch) {
+                try (NDManager scope = m.manager().newSubManager()) {
+                    int[][] ids = w.subList(i, Math.min(samples, i + batch)).toArray(new int[0][]);
+                    m.forward(scope.create(ids), org.minitron4j.model.Forward.options().withoutLogits()).hidden().toFloatArray();
+                }
+            }
+            double fwd = (System.nanoTime() - f0) / 1e9;
             out.put("shape", a.getOrDefault("shape", "teacher")).put("samples", samples).put("seq", seq).put("batch", batch)
-                    .put("seconds", secs).put("samples_per_s", samples / secs);
+                    .put("seconds", secs).put("samples_per_s", samples / secs).put("forward_seconds", fwd);
         }
     }
 

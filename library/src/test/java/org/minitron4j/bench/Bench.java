@@ -253,13 +253,21 @@ public final class Bench {
             PruneResult r = Pruner.prune(m, plan, new RandomRanking(c, 5));
             double secs = (System.nanoTime() - t1) / 1e9;
             long hwm = procStatusKb("VmHWM");
+            r.model().close();
+            // stage split: what reading every weight into Java arrays (as Pruner's src.get does) costs on its own
+            long t2 = System.nanoTime();
+            long sink = 0;
+            for (NDArray w : m.weights().values()) {
+                sink += w.toFloatArray().length;
+            }
+            double read = (System.nanoTime() - t2) / 1e9;
+            out.put("read_seconds", read).put("read_floats", sink);
             out.put("layers", layers).put("vocab", vocab).put("params", c.parameterCount())
                     .put("pruned_params", r.model().parameterCount())
                     .put("model_f32_bytes", c.parameterCount() * 4).put("model_bf16_bytes", c.parameterCount() * 2)
                     .put("create_seconds", create).put("seconds", secs)
                     .put("rss_before_kb", rssModel).put("peak_rss_kb", hwm)
                     .put("heap_max_bytes", Runtime.getRuntime().maxMemory());
-            r.model().close();
         }
     }
 

@@ -47,7 +47,7 @@ echo "{\"meta\":\"start\",\"uptime\":\"$(uptime)\",\"threads\":$THREADS,\"reps\"
 
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
 JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
-java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=16g $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
+java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
 has() { [[ " $ONLY " == *" $1 "* ]]; }
 
@@ -67,14 +67,15 @@ done
 
 if has surgery; then   # Llama-3.1-8B shape, a few layers + the full embeddings; extrapolated to 32 layers
   for l in $SURGERY_LAYERS; do
-    if [ $QUICK = 1 ]; then java_bench 6g surgery layers=$l vocab=16384; else java_bench 14g surgery layers=$l; fi
+    # DJL tensors live in direct buffers freed only by GC: bounded limits make the JVM collect them (else RSS runs away)
+    if [ $QUICK = 1 ]; then DIRECT=4g java_bench 3g surgery layers=$l vocab=16384; else DIRECT=8g java_bench 5g surgery layers=$l; fi
   done
 fi
 
 if has load; then
   CK=bench/out/ckpt-2.5g
   if [ ! -f $CK/model.safetensors ]; then java_bench 2g write-ckpt dir=$CK; fi
-  for r in $(seq "$REPS"); do java_bench 2g load dir=$CK; py_bench load dir=$CK; done
+  for r in $(seq "$REPS"); do DIRECT=6g java_bench 2g load dir=$CK; py_bench load dir=$CK; done
 fi
 
 echo "{\"meta\":\"end\",\"uptime\":\"$(uptime)\"}" >> "$RES"

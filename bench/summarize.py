@@ -136,7 +136,9 @@ if sg:
       "14336, vocab %d). The full 32 layers are 32 GB in f32 (the model is held in f32 in memory) and do not fit in this "
       "machine's RAM, so it is measured with the full embeddings and LM head and a few layers, and extrapolated linearly "
       "to 32 layers. Peak RSS is VmHWM, reset (`/proc/self/clear_refs`) after the model was built, so it is the "
-      "resident model plus everything surgery adds." % sg[0]["vocab"])
+      "resident model plus everything surgery adds. JVM: `-Xmx5g -XX:MaxDirectMemorySize=8g` (DJL keeps CPU tensors, "
+      "including the pruned model and the copies `toFloatArray` makes, in direct buffers that only a GC frees; with "
+      "`-Xmx14g -XX:MaxDirectMemorySize=16g` one layer + embeddings grew past 20 GB RSS and was OOM-killed)." % sg[0]["vocab"])
     P("")
     P("Stage split: *read s* is the time to copy every weight of the input model into Java `float[]`s "
       "(`toFloatArray`, what `Pruner` does first for each tensor), measured separately after the surgery.")

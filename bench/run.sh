@@ -51,7 +51,7 @@ java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=${DI
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
 has() { [[ " $ONLY " == *" $1 "* ]]; }
 
-if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teacher"; else CAL="samples=256"; DST="steps=6 warmup=2"; SHAPES="teacher large"; fi
+if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teacher"; else CAL="samples=128"; DST="steps=6 warmup=2"; SHAPES="teacher large"; fi
 
 for shape in $SHAPES; do
   if has winogrande; then   # once per shape: the token-id requests for the PyTorch side (not counted)

@@ -138,7 +138,8 @@ public final class Checkpoints {
 
     private static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
         checkShape(st, name, expected, dir);
-        return tmp.create(st.readFloat32(name), expected);
+        // the direct byte buffer is wrapped, not copied (a FloatBuffer would be copied into a second direct buffer)
+        return tmp.create(st.readFloat32Bytes(name), expected, ai.djl.ndarray.types.DataType.FLOAT32);
     }
 
     private static void checkShape(SafeTensors st, String name, Shape expected, Path dir) {

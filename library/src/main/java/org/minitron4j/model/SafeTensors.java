@@ -132,6 +132,14 @@ public final class SafeTensors implements AutoCloseable {
      * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
     public FloatBuffer readFloat32(String name) {
+        return readFloat32Bytes(name).asFloatBuffer();
+    }
+
+    /**
+     * {@link #readFloat32} as the direct byte buffer itself (native order, position 0): DJL wraps a direct
+     * {@code ByteBuffer} without copying, while a {@code FloatBuffer} view is copied into a second direct buffer.
+     */
+    ByteBuffer readFloat32Bytes(String name) {
         if (closed) {
             throw new IllegalStateException(source + ": checkpoint is closed");
         }
@@ -141,8 +149,8 @@ public final class SafeTensors implements AutoCloseable {
             throw new InvalidInputException(t.file() + ": tensor '" + name + "' has " + numel
                     + " elements, too many for one f32 buffer (at most " + Integer.MAX_VALUE / Float.BYTES + ")");
         }
-        FloatBuffer dst = ByteBuffer.allocateDirect((int) numel * Float.BYTES).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        ByteBuffer bytes = ByteBuffer.allocateDirect((int) numel * Float.BYTES).order(ByteOrder.nativeOrder());
+        FloatBuffer dst = bytes.asFloatBuffer();
         FileChannel channel = channels.get(t.file());
         try {
             for (long done = 0; done < t.byteLength(); done += MAP_CHUNK_BYTES) {
@@ -154,7 +162,7 @@ public final class SafeTensors implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(t.file() + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
         }
-        return dst.rewind();
+        return bytes.rewind();
     }
 
     /** Closes the files. Tensors already read stay valid: they are copies. */

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# minitron4j vs a plain PyTorch eager reference, interleaved A B A B; writes bench/RESULTS.md.
+# Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load"
+SURGERY_LAYERS=${SURGERY_LAYERS:-"1 2"}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) DEVICE=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --only) ONLY=$2; shift 2 ;;
+    -h|--help) sed -n 2,3p "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+TORCH_DEVICE=cpu; [ "$DEVICE" = gpu ] && TORCH_DEVICE=cuda
+PY=/usr/bin/python3
+
+# ---- build (jar + runtime libs + test classes) and the test classpath ----
+JAR=library/target/minitron4j.jar
+if [ ! -f "$JAR" ] || [ ! -d library/target/test-classes/org/minitron4j/bench ] \
+   || [ -n "$(find library/src pom.xml library/pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
+  echo "building ..." >&2
+  mvn -q -B -ntp -DskipTests package
+fi
+if [ ! -f bench/.classpath ] || [ library/pom.xml -nt bench/.classpath ]; then
+  mvn -q -B -ntp dependency:build-classpath -pl library -Dmdep.outputFile="$ROOT/bench/.classpath" >&2
+fi
+CP="library/target/test-classes:library/target/classes:$(cat bench/.classpath)"
+
+# ---- the Python reference's packages ----
+if ! $PY -c "import torch, numpy" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; then
+  echo "installing python3-torch and OpenBLAS ..." >&2
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get install -y python3-torch libopenblas0-openmp >&2
+fi
+
+OUT=bench/out/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+RES=$OUT/results.jsonl
+: > "$RES"
+echo "{\"meta\":\"start\",\"uptime\":\"$(uptime)\",\"threads\":$THREADS,\"reps\":$REPS,\"device\":\"$DEVICE\",\"quick\":$QUICK}" >> "$RES"
+
+export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
+JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
+java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
+py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
+has() { [[ " $ONLY " == *" $1 "* ]]; }
+
+if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teacher"; else CAL="samples=128"; DST="steps=6 warmup=2"; SHAPES="teacher large"; fi
+
+for shape in $SHAPES; do
+  if has winogrande; then   # once per shape: the token-id requests for the PyTorch side (not counted)
+    java -Xmx4g $JOPTS -cp "$CP" org.minitron4j.bench.Bench winogrande shape=$shape device=$DEVICE \
+      dump=$OUT/winogrande-requests.json 2>>"$OUT/java.log" > /dev/null
+  fi
+  for r in $(seq "$REPS"); do                       # A B A B: one fresh process per measurement
+    if has calib; then java_bench 4g calib shape=$shape $CAL; py_bench calib shape=$shape $CAL; fi
+    if has distill; then java_bench 4g distill shape=$shape $DST; py_bench distill shape=$shape $DST; fi
+    if has winogrande; then java_bench 4g winogrande shape=$shape; py_bench winogrande shape=$shape requests=$OUT/winogrande-requests.json; fi
+  done
+done
+
+if has surgery; then   # Llama-3.1-8B shape, a few layers + the full embeddings; extrapolated to 32 layers
+  for l in $SURGERY_LAYERS; do
+    # DJL tensors live in direct buffers freed only by GC: bounded limits make the JVM collect them (else RSS runs away)
+    if [ $QUICK = 1 ]; then DIRECT=4g java_bench 3g surgery layers=$l vocab=16384; else DIRECT=8g java_bench 5g surgery layers=$l; fi
+  done
+fi
+
+if has load; then
+  CK=bench/out/ckpt-2.5g
+  if [ ! -f $CK/model.safetensors ]; then java_bench 2g write-ckpt dir=$CK; fi
+  for r in $(seq "$REPS"); do DIRECT=6g java_bench 2g load dir=$CK; py_bench load dir=$CK; done
+fi
+
+echo "{\"meta\":\"end\",\"uptime\":\"$(uptime)\"}" >> "$RES"
+$PY bench/summarize.py "$RES" > bench/RESULTS.md
+echo "results: $RES -> bench/RESULTS.md" >&2

@@ -1,0 +1,375 @@
+package org.minitron4j.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.minitron4j.Progress;
+import org.minitron4j.distill.Distillation;
+import org.minitron4j.distill.DistillationConfig;
+import org.minitron4j.eval.Loglikelihood;
+import org.minitron4j.eval.LoglikelihoodRequest;
+import org.minitron4j.eval.LoglikelihoodScorer;
+import org.minitron4j.eval.ModelScorer;
+import org.minitron4j.eval.Winogrande;
+import org.minitron4j.eval.WinograndeItem;
+import org.minitron4j.eval.WinograndeOptions;
+import org.minitron4j.importance.ActivationStats;
+import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.ImportanceRanking;
+import org.minitron4j.model.Checkpoints;
+import org.minitron4j.model.DType;
+import org.minitron4j.model.Model;
+import org.minitron4j.model.ModelConfig;
+import org.minitron4j.model.SafeTensorsWriter;
+import org.minitron4j.model.Tokenizer;
+import org.minitron4j.model.WeightNames;
+import org.minitron4j.prune.PrunePlan;
+import org.minitron4j.prune.PruneResult;
+import org.minitron4j.prune.Pruner;
+import org.minitron4j.train.TrainConfig;
+import org.minitron4j.train.TrainingLog;
+
+/**
+ * The Java side of {@code bench/run.sh}: one benchmark per JVM, one JSON line of results on stdout (everything else on
+ * stderr). Not part of the library; run with the test classpath. Usage: {@code Bench <name> key=value...} with names
+ * calib, distill, winogrande, surgery, write-ckpt, load.
+ */
+public final class Bench {
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private Bench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 1; i < argv.length; i++) {
+            String[] kv = argv[i].split("=", 2);
+            a.put(kv[0], kv[1]);
+        }
+        Device dev = "gpu".equals(a.getOrDefault("device", "cpu")) ? Device.gpu() : Device.cpu();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("bench", argv[0]).put("side", "minitron4j").put("device", dev.toString());
+        switch (argv[0]) {
+            case "calib" -> calib(a, dev, out);
+            case "distill" -> distill(a, dev, out);
+            case "winogrande" -> winogrande(a, dev, out);
+            case "surgery" -> surgery(a, dev, out);
+            case "write-ckpt" -> writeCheckpoint(a, out);
+            case "load" -> load(a, dev, out);
+            default -> throw new IllegalArgumentException("unknown benchmark " + argv[0]);
+        }
+        out.put("load_avg", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.println(JSON.writeValueAsString(out));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** teacher: the bundled TinyWorld teacher's shape; large: hidden 512, 8 layers, 8/2 heads, ffn 1536. */
+    static ModelConfig shape(String name) {
+        return switch (name) {
+            case "teacher" -> ModelConfig.llama(262, 192, 512, 6, 8, 2);
+            case "large" -> ModelConfig.llama(262, 512, 1536, 8, 8, 2);
+            default -> throw new IllegalArgumentException("shape " + name);
+        };
+    }
+
+    static List<int[]> windows(int n, int t, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<int[]> w = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            w.add(r.ints(t, 0, vocab).toArray());
+        }
+        return w;
+    }
+
+    private static void calib(Map<String, String> a, Device dev, ObjectNode out) {
+        ModelConfig c = shape(a.getOrDefault("shape", "teacher"));
+        int samples = Integer.parseInt(a.getOrDefault("samples", "128"));
+        int seq = Integer.parseInt(a.getOrDefault("seq", "128"));
+        int batch = Integer.parseInt(a.getOrDefault("batch", "16"));
+        try (Model m = Model.random(c, dev, 1)) {
+            List<int[]> w = windows(samples, seq, c.vocabSize(), 2);
+            Calibration.run(m, w.subList(0, batch), batch, Progress.NONE); // warm-up
+            long t0 = System.nanoTime();
+            ActivationStats s = Calibration.run(m, w, batch, Progress.NONE);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (s.samples() != samples) {
+                throw new IllegalStateException("samples " + s.samples());
+            }
+            // stage split: the same windows through a plain forward (no capture, no reductions, no LM head)
+            long f0 = System.nanoTime();
+            for (int i = 0; i < samples; i += batch) {
+                try (NDManager scope = m.manager().newSubManager()) {
+                    int[][] ids = w.subList(i, Math.min(samples, i + batch)).toArray(new int[0][]);
+                    m.forward(scope.create(ids), org.minitron4j.model.Forward.options().withoutLogits()).hidden().toFloatArray();
+                }
+            }
+            double fwd = (System.nanoTime() - f0) / 1e9;
+            out.put("shape", a.getOrDefault("shape", "teacher")).put("samples", samples).put("seq", seq).put("batch", batch)
+                    .put("seconds", secs).put("samples_per_s", samples / secs).put("forward_seconds", fwd);
+        }
+    }
+
+    /** Student: the teacher's shape with half the MLP width (a Minitron-style width-pruned student). */
+    private static void distill(Map<String, String> a, Device dev, ObjectNode out) {
+        ModelConfig tc = shape(a.getOrDefault("shape", "teacher"));
+        ModelConfig sc = tc.withIntermediateSize(tc.intermediateSize() / 2);
+        int steps = Integer.parseInt(a.getOrDefault("steps", "6"));
+        int warm = Integer.parseInt(a.getOrDefault("warmup", "2"));
+        int seq = Integer.parseInt(a.getOrDefault("seq", "128"));
+        int batch = Integer.parseInt(a.getOrDefault("batch", "16"));
+        int[] tokens = new SplittableRandom(3).ints(200_000, 0, tc.vocabSize()).toArray();
+        try (Model teacher = Model.random(tc, dev, 1); Model student = Model.random(sc, dev, 2)) {
+            // windows of seq + 1 tokens: seq inputs and seq shifted targets
+            TrainConfig train = TrainConfig.of(warm + steps, batch, seq, 1e-3).withLogging(1, 0, 0);
+            Distillation.Result r = Distillation.run(student, teacher, tokens, null, DistillationConfig.defaults(train),
+                    Progress.NONE);
+            TrainingLog log = r.log();
+            double[] tps = log.table().doubleColumn("tokens_per_s").asDoubleArray();
+            ArrayNode per = out.putArray("step_seconds");
+            double sum = 0;
+            for (int i = warm; i < tps.length; i++) {
+                double s = train.tokensPerStep() / tps[i];
+                per.add(s);
+                sum += s;
+            }
+            out.put("shape", a.getOrDefault("shape", "teacher")).put("student_ffn", sc.intermediateSize())
+                    .put("seq", seq).put("batch", batch).put("steps", steps)
+                    .put("seconds", sum / steps).put("tokens_per_s", (double) batch * seq * steps / sum);
+        }
+    }
+
+    /** Records the requests it is asked to score (to dump them for the PyTorch side), then scores with the model. */
+    private static final class Recording implements LoglikelihoodScorer {
+        final LoglikelihoodScorer inner;
+        List<LoglikelihoodRequest> seen;
+
+        Recording(LoglikelihoodScorer inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public List<Loglikelihood> score(List<LoglikelihoodRequest> requests) {
+            seen = requests;
+            return inner.score(requests);
+        }
+    }
+
+    private static void winogrande(Map<String, String> a, Device dev, ObjectNode out) throws IOException {
+        ModelConfig c = shape(a.getOrDefault("shape", "teacher"));
+        Path data = Path.of(a.getOrDefault("data", "datasets/tinyworld/winogrande_dev.jsonl"));
+        List<WinograndeItem> items = Winogrande.load(data);
+        try (Tokenizer tok = Tokenizer.load(Path.of(a.getOrDefault("tokenizer", "datasets/tinyworld")));
+             Model m = Model.random(c.withVocabSize(Math.max(c.vocabSize(), tok.vocabSize())), dev, 1)) {
+            Recording rec = new Recording(new ModelScorer(m));
+            Winogrande.evaluate(items, tok, rec, WinograndeOptions.defaults()); // warm-up
+            long t0 = System.nanoTime();
+            var res = Winogrande.evaluate(items, tok, new ModelScorer(m), WinograndeOptions.defaults());
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.put("shape", a.getOrDefault("shape", "teacher")).put("items", res.n()).put("requests", rec.seen.size())
+                    .put("seconds", secs).put("items_per_s", res.n() / secs);
+            if (a.containsKey("dump")) {
+                ArrayNode reqs = JSON.createArrayNode();
+                long tokens = 0;
+                for (LoglikelihoodRequest r : rec.seen) {
+                    ObjectNode o = reqs.addObject();
+                    ArrayNode ctx = o.putArray("context"), cont = o.putArray("continuation");
+                    for (int x : r.context()) ctx.add(x);
+                    for (int x : r.continuation()) cont.add(x);
+                    tokens += r.context().length + r.continuation().length;
+                }
+                ObjectNode d = JSON.createObjectNode();
+                d.put("items", res.n()).put("max_batch_tokens", 8192).put("vocab", m.config().vocabSize()).set("requests", reqs);
+                Files.writeString(Path.of(a.get("dump")), JSON.writeValueAsString(d));
+                out.put("tokens", tokens);
+            }
+        }
+    }
+
+    // ---- (d) surgery of a Llama-3.1-8B-shaped model, a few layers + embeddings ----
+
+    private record RandomRanking(ModelConfig c, long seed) implements ImportanceRanking {
+        private double[] r(int n, long salt) {
+            return new SplittableRandom(seed * 31 + salt).doubles(n).toArray();
+        }
+        @Override public double[] headScores(int layer) { return r(c.numAttentionHeads(), 1000 + layer); }
+        @Override public double[] neuronScores(int layer) { return r(c.intermediateSize(), 2000 + layer); }
+        @Override public double[] channelScores() { return r(c.hiddenSize(), 3); }
+        @Override public double[] layerScores() { return r(c.numLayers(), 4); }
+    }
+
+    static ModelConfig llama8b(int layers, int vocab) {
+        return ModelConfig.llama(vocab, 4096, 14336, layers, 32, 8);
+    }
+
+    /** Random N(0, 0.02) weights drawn natively (no Java heap copies); norm gains 1. */
+    static Model nativeRandom(ModelConfig c, Device dev) {
+        try (NDManager tmp = NDManager.newBaseManager(dev)) {
+            tmp.getEngine().setRandomSeed(7);
+            Map<String, NDArray> w = new LinkedHashMap<>();
+            for (Map.Entry<String, Shape> e : WeightNames.layout(c).entrySet()) {
+                boolean norm = e.getValue().dimension() == 1;
+                w.put(e.getKey(), norm ? tmp.ones(e.getValue()) : tmp.randomNormal(0f, 0.02f, e.getValue(), DataType.FLOAT32));
+            }
+            return new Model(c, w, dev);
+        }
+    }
+
+    private static void surgery(Map<String, String> a, Device dev, ObjectNode out) {
+        int layers = Integer.parseInt(a.getOrDefault("layers", "4"));
+        int vocab = Integer.parseInt(a.getOrDefault("vocab", "128256"));
+        ModelConfig c = llama8b(layers, vocab);
+        // the Llama-3.1-Minitron-4B-Width shape: hidden 3072, ffn 9216, heads unchanged
+        PrunePlan plan = PrunePlan.builder().hiddenSize(3072).intermediateSize(9216).build();
+        long t0 = System.nanoTime();
+        try (Model m = nativeRandom(c, dev)) {
+            double create = (System.nanoTime() - t0) / 1e9;
+            System.gc();
+            long rssModel = procStatusKb("VmRSS");
+            resetPeakRss();
+            long t1 = System.nanoTime();
+            PruneResult r = Pruner.prune(m, plan, new RandomRanking(c, 5));
+            double secs = (System.nanoTime() - t1) / 1e9;
+            long hwm = procStatusKb("VmHWM");
+            r.model().close();
+            // stage split: what reading every weight into Java arrays (as Pruner's src.get does) costs on its own
+            long t2 = System.nanoTime();
+            long sink = 0;
+            for (NDArray w : m.weights().values()) {
+                sink += w.toFloatArray().length;
+            }
+            double read = (System.nanoTime() - t2) / 1e9;
+            out.put("read_seconds", read).put("read_floats", sink);
+            out.put("layers", layers).put("vocab", vocab).put("params", c.parameterCount())
+                    .put("pruned_params", r.model().parameterCount())
+                    .put("model_f32_bytes", c.parameterCount() * 4).put("model_bf16_bytes", c.parameterCount() * 2)
+                    .put("create_seconds", create).put("seconds", secs)
+                    .put("rss_before_kb", rssModel).put("peak_rss_kb", hwm)
+                    .put("heap_max_bytes", Runtime.getRuntime().maxMemory());
+        }
+    }
+
+    // ---- (e) checkpoint load ----
+
+    /** hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: about 1.21 B parameters, 2.4 GB in bf16. */
+    static ModelConfig loadShape() {
+        return ModelConfig.llama(32000, 2048, 5632, 24, 16, 4);
+    }
+
+    /** Writes a bf16 checkpoint of {@link #loadShape()}; tensors of one shape share one random buffer (little memory). */
+    private static void writeCheckpoint(Map<String, String> a, ObjectNode out) throws IOException {
+        ModelConfig c = loadShape();
+        Path dir = Path.of(a.get("dir"));
+        Map<Shape, FloatBuffer> byShape = new HashMap<>();
+        SplittableRandom rng = new SplittableRandom(11);
+        List<SafeTensorsWriter.NamedTensor> ts = new ArrayList<>();
+        for (Map.Entry<String, Shape> e : WeightNames.layout(c).entrySet()) {
+            FloatBuffer b = byShape.computeIfAbsent(e.getValue(), s -> {
+                FloatBuffer f = ByteBuffer.allocateDirect(Math.toIntExact(s.size() * 4)).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+                for (int i = 0; i < f.capacity(); i++) {
+                    f.put(i, s.dimension() == 1 ? 1f : (float) ((rng.nextDouble() - 0.5) * 0.07));
+                }
+                return f;
+            });
+            ts.add(new SafeTensorsWriter.NamedTensor(e.getKey(), e.getValue().getShape(), b.duplicate()));
+        }
+        long t0 = System.nanoTime();
+        SafeTensorsWriter.write(dir, ts, DType.BF16, 0, Map.of("format", "pt"));
+        ObjectNode cfg = c.toHuggingFace();
+        cfg.put("torch_dtype", "bfloat16");
+        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
+        out.put("seconds", (System.nanoTime() - t0) / 1e9).put("params", c.parameterCount())
+                .put("file_bytes", Files.size(dir.resolve("model.safetensors")));
+    }
+
+    private static void load(Map<String, String> a, Device dev, ObjectNode out) throws Exception {
+        Path dir = Path.of(a.get("dir"));
+        AtomicLong peakHeap = new AtomicLong(), peakDirect = new AtomicLong();
+        List<BufferPoolMXBean> pools = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class);
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peakHeap.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                long direct = 0;
+                for (BufferPoolMXBean p : pools) {
+                    if (p.getName().equals("direct")) direct += p.getMemoryUsed();
+                }
+                peakDirect.accumulateAndGet(direct, Math::max);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.setDaemon(true);
+        long rss0 = procStatusKb("VmRSS");
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            p.resetPeakUsage();
+        }
+        sampler.start();
+        long t0 = System.nanoTime();
+        try (Model m = Checkpoints.load(dir, dev)) {
+            double secs = (System.nanoTime() - t0) / 1e9;
+            sampler.interrupt();
+            sampler.join();
+            long poolPeak = 0;
+            for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (p.getType() == MemoryType.HEAP) poolPeak += p.getPeakUsage().getUsed();
+            }
+            out.put("seconds", secs).put("params", m.parameterCount())
+                    .put("file_bytes", Files.size(dir.resolve("model.safetensors")))
+                    .put("f32_bytes", m.parameterCount() * 4)
+                    .put("peak_heap_sampled_bytes", peakHeap.get()).put("peak_heap_pools_bytes", poolPeak)
+                    .put("peak_direct_bytes", peakDirect.get())
+                    .put("rss_before_kb", rss0).put("peak_rss_kb", procStatusKb("VmHWM"))
+                    .put("heap_max_bytes", Runtime.getRuntime().maxMemory());
+        }
+    }
+
+    // ---- /proc helpers ----
+
+    static long procStatusKb(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    /** Resets VmHWM to the current RSS (Linux: "5" into /proc/self/clear_refs). */
+    static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            System.err.println("cannot reset peak RSS: " + e.getMessage());
+        }
+    }
+}

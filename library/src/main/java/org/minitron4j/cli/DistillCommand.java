@@ -77,7 +77,7 @@ final class DistillCommand implements Runnable {
     @Option(names = "--clm-weight", description = "Weight of the CLM loss (default: 0 with a teacher, 1 without).")
     Double clmWeight;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}); cosine to lr/10 after 10% warmup.")
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}); cosine to lr/10 after 10%% warmup.")
     double lr;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")

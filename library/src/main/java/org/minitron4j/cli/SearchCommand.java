@@ -64,7 +64,7 @@ final class SearchCommand implements Runnable {
     @Option(names = "--tokens", defaultValue = "0", description = "Light-retraining tokens per candidate (0 = rank by the pruned loss only; default: ${DEFAULT-VALUE}).")
     long tokens;
 
-    @Option(names = "--data", description = "Retraining data: .txt/.jsonl (model's tokenizer), .bin or .npy; without --validation its last 10% is held out.")
+    @Option(names = "--data", description = "Retraining data: .txt/.jsonl (model's tokenizer), .bin or .npy; without --validation its last 10%% is held out.")
     Path data;
 
     @Option(names = "--validation", description = "Held-out data the candidates are scored on.")

@@ -231,7 +231,7 @@ public final class Demo {
             json.writeValue(o.outDir().resolve("results.json").toFile(), root);
 
             List<String> page = new ArrayList<>();
-            page.add(String.format(Locale.ROOT, "<h1>minitron4j demo</h1><p>Teacher %s: %,d parameters. Best student %s keeps "
+            page.add(String.format(Locale.ROOT, "<p>Teacher %s: %,d parameters. Best student %s keeps "
                             + "%.0f%% of the teacher's Winogrande accuracy with %.0f%% of its parameters. Took %.0f s.</p>",
                     Html.escape(o.teacherDir().toString()), t.parameters(), Html.escape(best.model()),
                     100 * best.winograndeAcc() / t.winograndeAcc(), 100.0 * best.parameters() / t.parameters(), r.seconds()));

@@ -143,6 +143,11 @@ public final class Trainer {
                     TrainingCheckpoint.write(checkpointing.dir(), step + 1, cfg, params, adam, log);
                 }
             }
+            if (skippedInARow > 0) {
+                // A run may skip a rare overflowing batch, but must not end in the middle of a divergence.
+                throw new InvalidInputException(String.format(Locale.ROOT, "training diverged: the last %d step(s) had a"
+                        + " non-finite gradient (lower the learning rate %.3g?)", skippedInARow, cfg.learningRate()));
+            }
         } finally {
             for (NDArray w : params.values()) {
                 w.setRequiresGradient(false);

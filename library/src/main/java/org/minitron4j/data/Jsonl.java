@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import org.minitron4j.InvalidInputException;
 
-/** JSONL reading (corpora and task files): one object per non-blank line, errors naming file and line. */
+/** JSONL (corpora, task files, prediction files): one object per line; read errors name the file and line. */
 public final class Jsonl {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,5 +62,17 @@ public final class Jsonl {
                     + v);
         }
         return v.asText();
+    }
+
+    /** Writes one object per element of {@code items}, as {@code toJson} renders it, one per line. */
+    public static <T> void write(Path file, Iterable<T> items, Function<T, ? extends JsonNode> toJson) {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (T item : items) {
+                w.write(JSON.writeValueAsString(toJson.apply(item)));
+                w.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 }

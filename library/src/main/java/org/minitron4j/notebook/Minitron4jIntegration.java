@@ -25,7 +25,7 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
     private static final String[] IMPORTS = {
         "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.data.*", "org.minitron4j.eval.*",
-        "org.minitron4j.train.*", "org.minitron4j.plot.*", "org.minitron4j.notebook.*", "tech.tablesaw.api.*",
+        "org.minitron4j.train.*", "org.minitron4j.plot.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
         "ai.djl.Device",
     };
 

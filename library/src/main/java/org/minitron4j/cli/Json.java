@@ -7,8 +7,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** The one JSON object a command prints on stdout with {@code --json}. */
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
+    // A recorded run or a replay keeps the object the command prints on this thread (RunRecorder).
+    private static final ThreadLocal<Capture> CAPTURE = new ThreadLocal<>();
 
     private Json() {
+    }
+
+    /** What {@link #print} kept while capturing; {@code echo} also prints it. */
+    static final class Capture {
+        final boolean echo;
+        ObjectNode printed;
+
+        Capture(boolean echo) {
+            this.echo = echo;
+        }
     }
 
     static ObjectNode object() {
@@ -16,10 +28,28 @@ final class Json {
     }
 
     static void print(ObjectNode node) {
+        Capture c = CAPTURE.get();
+        if (c != null) {
+            c.printed = node;
+            if (!c.echo) {
+                return;
+            }
+        }
         try {
             System.out.println(MAPPER.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Starts keeping what {@link #print} prints on this thread; {@link #endCapture()} returns it. */
+    static Capture beginCapture(boolean echo) {
+        Capture c = new Capture(echo);
+        CAPTURE.set(c);
+        return c;
+    }
+
+    static void endCapture() {
+        CAPTURE.remove();
     }
 }

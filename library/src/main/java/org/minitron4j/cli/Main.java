@@ -1,6 +1,9 @@
 package org.minitron4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.minitron4j.InvalidInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,9 +15,16 @@ import picocli.CommandLine.Command;
 @Command(name = "minitron4j", mixinStandardHelpOptions = true, version = "minitron4j 0.1.0",
         description = "Prune and distil decoder-only language models (the Minitron method) on one machine.",
         subcommands = {InfoCommand.class, EvalCommand.class, GenerateCommand.class, TinyWorldCommand.class,
-            TeacherCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class})
+            TeacherCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class,
+            ReplayCommand.class},
+        footer = {"", "Any command with --json also takes --record DIR: it then writes a run record (config, seed, versions,",
+            "input and output fingerprints, results) into DIR, and `minitron4j replay DIR` reruns it and compares.",
+            "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 a replay differs."})
 public final class Main implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_REPLAY_DIFFERS = 3;
+    // Whether the PyTorch thread count was left to the default here (a replay may then take the recorded one).
+    static boolean threadsDefaulted;
 
     @Override
     public void run() {
@@ -28,6 +38,34 @@ public final class Main implements Runnable {
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
         configureThreads();
+        List<String> list = new ArrayList<>(List.of(args));
+        Path record;
+        try {
+            record = RunRecorder.takeRecordOption(list);
+            if (record == null) {
+                return commandLine().execute(args);
+            }
+            if (threadsDefaulted) {
+                // Measured here: with 2 PyTorch threads, the same short training run gave different losses in
+                // separate processes; with 1 thread it was identical every time. Records default to replayable.
+                System.setProperty("ai.djl.pytorch.num_threads", "1");
+                System.err.println("record: 1 PyTorch thread, so that a replay gives identical bits"
+                        + " (set -Dai.djl.pytorch.num_threads=N to choose)");
+            }
+            RunRecorder.record(record, list);
+            System.err.println("recorded: " + record);
+            return 0;
+        } catch (InvalidInputException e) {
+            System.err.println("error: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        } catch (RunRecorder.CommandFailed e) {
+            System.err.println("error: " + e.getMessage());
+            return e.exitCode();
+        }
+    }
+
+    /** The command line with its error handling: bad input → exit 2 and one line, anything else → exit 1 and a trace. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setErr(new PrintWriter(System.err, true));
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -47,12 +85,13 @@ public final class Main implements Runnable {
             e.printStackTrace(System.err);
             return 1;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     /** PyTorch intra-op threads default to the core count; one inter-op thread (set before the engine starts). */
     private static void configureThreads() {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            threadsDefaulted = true;
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(Runtime.getRuntime().availableProcessors()));
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {

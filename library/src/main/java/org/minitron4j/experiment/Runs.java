@@ -1,0 +1,153 @@
+package org.minitron4j.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.minitron4j.InvalidInputException;
+
+/**
+ * Run records from a notebook or program. {@code Runs.record(dir, "distill", "--teacher", …)} runs the command exactly
+ * as {@code ./minitron4j distill … --record dir} does and returns its {@link RunRecord}; {@code Runs.replay(dir)}
+ * reruns it and reports whether every number came out identical.
+ *
+ * <p>Both run the command in a fresh JVM, as the command line does, so that a record's numbers depend on the record
+ * alone, not on what the notebook computed before, and with one PyTorch thread unless told otherwise: with two
+ * threads, four training steps of the same tiny model gave validation losses 5.047183 and 5.047504 in separate
+ * processes of the same binary (libtorch 2.7.1 CPU); with one thread every run was identical.
+ */
+public final class Runs {
+    private static final String MAIN = "org.minitron4j.cli.Main";
+    private static final int BAD_INPUT = 2, REPLAY_DIFFERS = 3;
+
+    private Runs() {
+    }
+
+    /** Runs the command line {@code args} (command first) with one PyTorch thread and records it in {@code runDir}. */
+    public static RunRecord record(Path runDir, String... args) {
+        return record(1, runDir, args);
+    }
+
+    /**
+     * As {@link #record(Path, String...)} with {@code threads} PyTorch threads: faster, but on CPU more than one
+     * thread may not replay bit for bit.
+     */
+    public static RunRecord record(int threads, Path runDir, String... args) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        List<String> cmd = java(String.valueOf(threads));
+        cmd.addAll(List.of(args));
+        cmd.add("--record");
+        cmd.add(runDir.toAbsolutePath().toString());
+        Exec e = exec(cmd);
+        if (e.code() != 0) {
+            throw failure("recording " + String.join(" ", args), e);
+        }
+        return RunRecord.load(runDir);
+    }
+
+    /** Reruns the record in {@code runDir} with its recorded thread count in a scratch folder and compares bit for bit. */
+    public static ReplayReport replay(Path runDir) {
+        return replay(runDir, null, 0);
+    }
+
+    /**
+     * As {@link #replay(Path)}, keeping the replay's outputs in {@code keep} (null: a scratch folder, deleted) and
+     * accepting numeric results within the relative {@code tolerance} (0: the same bits).
+     */
+    public static ReplayReport replay(Path runDir, Path keep, double tolerance) {
+        RunRecord recorded = RunRecord.load(runDir);
+        String threads = recorded.environment().threads().isBlank()
+                ? String.valueOf(Runtime.getRuntime().availableProcessors()) : recorded.environment().threads();
+        List<String> cmd = java(threads);
+        cmd.addAll(List.of("replay", runDir.toAbsolutePath().toString(), "--json"));
+        if (keep != null) {
+            cmd.addAll(List.of("--keep", keep.toAbsolutePath().toString()));
+        }
+        cmd.addAll(List.of("--tolerance", Double.toString(tolerance)));
+        Exec e = exec(cmd);
+        if (e.code() != 0 && e.code() != REPLAY_DIFFERS) {
+            throw failure("replaying " + runDir, e);
+        }
+        try {
+            return ReplayReport.fromJson(runDir, new ObjectMapper().readTree(e.stdout()), keep);
+        } catch (IOException ex) {
+            throw new IllegalStateException("replaying " + runDir + ": unreadable output '" + e.stdout() + "'", ex);
+        }
+    }
+
+    private record Exec(int code, String stdout, String stderr) {
+    }
+
+    /** {@code java -cp <this library and its dependencies> …Main} with the given PyTorch thread count. */
+    private static List<String> java(String threads) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        System.getProperties().stringPropertyNames().stream().sorted()
+                .filter(k -> k.startsWith("ai.djl.") && !k.endsWith("num_threads"))
+                .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+        cmd.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline", "true"));
+        cmd.add("-Dai.djl.pytorch.num_threads=" + threads);
+        cmd.add("-Dai.djl.pytorch.num_interop_threads=" + System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
+        cmd.add("-cp");
+        cmd.add(classpath());
+        cmd.add(MAIN);
+        return cmd;
+    }
+
+    /**
+     * This JVM's class path when it holds the library (tests, the launcher), else the library's own jar plus the
+     * {@code lib/} folder beside it ({@code library/target}: how the notebook kernel loads it).
+     */
+    static String classpath() {
+        if (ClassLoader.getSystemClassLoader().getResource(MAIN.replace('.', '/') + ".class") != null) {
+            return System.getProperty("java.class.path");
+        }
+        Path code;
+        try {
+            code = Path.of(Runs.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("cannot locate the minitron4j jar to start a run", e);
+        }
+        Path lib = code.getParent() == null ? null : code.getParent().resolve("lib");
+        return lib != null && Files.isDirectory(lib) ? code + File.pathSeparator + lib + File.separator + "*" : code.toString();
+    }
+
+    private static Exec exec(List<String> cmd) {
+        try {
+            Path err = Files.createTempFile("minitron4j-run", ".log");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+                Process p = pb.start();
+                p.getOutputStream().close();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int code = p.waitFor();
+                return new Exec(code, out.strip(), Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting " + cmd.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static RuntimeException failure(String what, Exec e) {
+        // The command's own message: its "error: …" line, else the end of its log (progress lines are \r-separated).
+        List<String> lines = e.stderr().lines().flatMap(l -> java.util.Arrays.stream(l.split("\r"))).toList();
+        String message = lines.stream().filter(l -> l.startsWith("error: ")).map(l -> l.substring(7)).reduce((a, b) -> b)
+                .orElse(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+        return e.code() == BAD_INPUT ? new InvalidInputException(message)
+                : new IllegalStateException(what + " failed (exit code " + e.code() + "): " + message);
+    }
+}

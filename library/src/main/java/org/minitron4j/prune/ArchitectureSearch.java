@@ -140,15 +140,31 @@ public final class ArchitectureSearch {
      */
     public static SearchResult run(Model teacher, ImportanceRanking scores, long budget, Space space, SearchOptions opts,
                                    int[] train, int[] validation, Progress progress) {
-        ModelConfig base = teacher.config();
-        List<Candidate> all = searchable(base, budget, space);
+        List<Candidate> all = searchable(teacher.config(), budget, space);
+        return run(teacher, scores, all.subList(0, Math.min(opts.maxCandidates(), all.size())), budget, space.tolerance(),
+                opts, train, validation, progress);
+    }
+
+    /**
+     * {@link #run(Model, ImportanceRanking, long, Space, SearchOptions, int[], int[], Progress)} on candidates the caller
+     * chose (e.g. a few shapes from {@link #candidates} that differ in depth, width and heads), tried in the given
+     * order; {@link SearchOptions#maxCandidates()} is not applied. {@code budget} and {@code tolerance} are only recorded
+     * in the result.
+     *
+     * @throws InvalidInputException when {@code candidates} is empty, or data is missing or too short
+     */
+    public static SearchResult run(Model teacher, ImportanceRanking scores, List<Candidate> candidates, long budget,
+                                   double tolerance, SearchOptions opts, int[] train, int[] validation, Progress progress) {
+        if (candidates == null || candidates.isEmpty()) {
+            throw new InvalidInputException("architecture search needs at least one candidate");
+        }
+        List<Candidate> tried = List.copyOf(candidates);
         if (validation == null || validation.length < 2) {
             throw new InvalidInputException("architecture search needs validation tokens (at least 2) to score candidates");
         }
         if (opts.retrainSteps() > 0 && train == null) {
             throw new InvalidInputException("retraining " + opts.retrainSteps() + " steps per candidate needs training tokens");
         }
-        List<Candidate> tried = all.subList(0, Math.min(opts.maxCandidates(), all.size()));
         int[] val = Arrays.copyOf(validation, Math.min(validation.length, opts.evalTokens())); // the scored tokens
         int[] steps = opts.checkpointSteps();
         double teacherLoss = LmLoss.evaluate(teacher, val, opts.seqLen(), opts.batchSize()).loss();
@@ -180,7 +196,7 @@ public final class ArchitectureSearch {
             progress.update("search", i + 1, tried.size(), String.format(Locale.ROOT, "%s loss %.4f → %.4f", c.label(),
                     losses[0], losses[losses.length - 1]));
         }
-        return new SearchResult(budget, space.tolerance(), steps, teacherLoss, entries);
+        return new SearchResult(budget, tolerance, steps, teacherLoss, entries);
     }
 
     /**

@@ -45,13 +45,6 @@ public final class Main implements Runnable {
             if (record == null) {
                 return commandLine().execute(args);
             }
-            if (threadsDefaulted) {
-                // Measured here: with 2 PyTorch threads, the same short training run gave different losses in
-                // separate processes; with 1 thread it was identical every time. Records default to replayable.
-                System.setProperty("ai.djl.pytorch.num_threads", "1");
-                System.err.println("record: 1 PyTorch thread, so that a replay gives identical bits"
-                        + " (set -Dai.djl.pytorch.num_threads=N to choose)");
-            }
             RunRecorder.record(record, list);
             System.err.println("recorded: " + record);
             return 0;

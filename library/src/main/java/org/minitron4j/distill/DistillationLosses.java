@@ -2,6 +2,7 @@ package org.minitron4j.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.minitron4j.model.Scalars;
 
 /**
  * The differentiable distillation losses as plain functions of arrays, so they can be checked against independent
@@ -28,7 +29,7 @@ public final class DistillationLosses {
                                     boolean temperatureSquared, double beta, int topK) {
         int v = student.getShape().dimension() - 1;
         int[] vocab = {v};
-        NDArray s = student.div((float) temperature); // (B, T, V)
+        NDArray s = student.div(Scalars.of(student, temperature)); // (B, T, V)
         NDArray t = teacher.stopGradient().div((float) temperature);
         if (topK > 0 && topK < student.getShape().get(v)) {
             // (B, T, k): the teacher's k largest logits per position; both distributions renormalise over them
@@ -54,12 +55,12 @@ public final class DistillationLosses {
                 NDArray a = lt.add((float) Math.log(beta)), b = ls.add((float) Math.log(1 - beta));
                 NDArray mx = a.maximum(b).stopGradient();
                 NDArray lm = a.sub(mx).exp().add(b.sub(mx).exp()).log().add(mx);
-                perToken = lt.exp().mul(lt.sub(lm)).sum(vocab).mul((float) beta)
-                        .add(ls.exp().mul(ls.sub(lm)).sum(vocab).mul((float) (1 - beta)));
+                perToken = lt.exp().mul(lt.sub(lm)).sum(vocab).mul(Scalars.of(lt, beta))
+                        .add(ls.exp().mul(ls.sub(lm)).sum(vocab).mul(Scalars.of(ls, 1 - beta)));
                 break;
             }
             case TVD:
-                perToken = t.softmax(v).sub(s.softmax(v)).abs().sum(vocab).mul(0.5f);
+                perToken = t.softmax(v).sub(s.softmax(v)).abs().sum(vocab).mul(Scalars.of(s, 0.5));
                 break;
             case MSE:
                 perToken = s.sub(t).square().sum(vocab);
@@ -71,7 +72,7 @@ public final class DistillationLosses {
                 throw new IllegalArgumentException("no logit loss for " + kind);
         }
         NDArray loss = perToken.mean();
-        return temperatureSquared ? loss.mul((float) (temperature * temperature)) : loss;
+        return temperatureSquared ? loss.mul(Scalars.of(loss, temperature * temperature)) : loss;
     }
 
     /** LayerNorm over the last axis without affine parameters (eps 1e-5): zero mean, unit variance per token. */

@@ -15,6 +15,7 @@ import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.model.Scalars;
 import org.minitron4j.model.Site;
 import org.minitron4j.train.Objective;
 
@@ -109,7 +110,7 @@ public final class DistillationObjective implements Objective, AutoCloseable {
         NDArray lm = LogProbs.ofTargets(fs.logits(), targets).mean().neg();
         parts.put("lm_loss", lm);
         if (teacher == null) {
-            return new Terms(config.clmWeight() == 1.0 ? lm : lm.mul((float) config.clmWeight()), parts);
+            return new Terms(config.clmWeight() == 1.0 ? lm : lm.mul(Scalars.of(lm, config.clmWeight())), parts);
         }
         Forward ft = teacherForward(inputs);
         NDArray logit = null;
@@ -150,10 +151,10 @@ public final class DistillationObjective implements Objective, AutoCloseable {
             kd = logit.add(is.mul(alpha));
             if (config.weighting() == LossWeighting.BALANCER && w > 0) {
                 NDArray scale = lm.stopGradient().div(kd.stopGradient().maximum(1e-12f)); // kd rescaled to L_lm
-                return lm.mul(w).add(kd.mul(scale));
+                return lm.mul(Scalars.of(lm, w)).add(kd.mul(scale));
             }
         }
-        return w > 0 ? lm.mul(w).add(kd) : kd;
+        return w > 0 ? lm.mul(Scalars.of(lm, w)).add(kd) : kd;
     }
 
     /** Teacher forward with autograd off: no graph, no gradients into its weights. */

@@ -19,9 +19,8 @@ import org.minitron4j.InvalidInputException;
  * reruns it and reports whether every number came out identical.
  *
  * <p>Both run the command in a fresh JVM, as the command line does, so that a record's numbers depend on the record
- * alone, not on what the notebook computed before, and with one PyTorch thread unless told otherwise: with two
- * threads, four training steps of the same tiny model gave validation losses 5.047183 and 5.047504 in separate
- * processes of the same binary (libtorch 2.7.1 CPU); with one thread every run was identical.
+ * alone, not on what the notebook computed before. A replay uses the recorded PyTorch thread count: the reduction
+ * order, hence the last bits, depend on it.
  */
 public final class Runs {
     private static final String MAIN = "org.minitron4j.cli.Main";
@@ -30,15 +29,13 @@ public final class Runs {
     private Runs() {
     }
 
-    /** Runs the command line {@code args} (command first) with one PyTorch thread and records it in {@code runDir}. */
+    /** Runs the command line {@code args} (command first) with this process's PyTorch thread count; records it in {@code runDir}. */
     public static RunRecord record(Path runDir, String... args) {
-        return record(1, runDir, args);
+        return record(Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads",
+                String.valueOf(Runtime.getRuntime().availableProcessors()))), runDir, args);
     }
 
-    /**
-     * As {@link #record(Path, String...)} with {@code threads} PyTorch threads: faster, but on CPU more than one
-     * thread may not replay bit for bit.
-     */
+    /** As {@link #record(Path, String...)} with {@code threads} PyTorch threads. */
     public static RunRecord record(int threads, Path runDir, String... args) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);

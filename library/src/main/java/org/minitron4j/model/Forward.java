@@ -166,7 +166,7 @@ public final class Forward {
             v = kv[1];
         }
         long tk = k.getShape().get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
         if (mask != null) {
             scores = scores.reshape(b, nkv, g, t, tk).add(mask).reshape(b, nkv, (long) g * t, tk);
         }
@@ -194,8 +194,8 @@ public final class Forward {
             case GELU: return ai.djl.nn.Activation.gelu(x);
             case GELU_TANH: {
                 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-                return x.mul(inner.tanh().add(1f)).mul(0.5f);
+                NDArray inner = x.add(x.pow(Scalars.of(x, 3)).mul(Scalars.of(x, 0.044715))).mul(Scalars.of(x, Math.sqrt(2 / Math.PI)));
+                return x.mul(inner.tanh().add(1f)).mul(Scalars.of(x, 0.5));
             }
             case RELU: return ai.djl.nn.Activation.relu(x);
             case RELU2: return ai.djl.nn.Activation.relu(x).square();

@@ -15,6 +15,7 @@ import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.model.Model;
+import org.minitron4j.model.Scalars;
 
 /**
  * The one training loop: teacher training, CLM baselines and distillation differ only in their {@link Objective}.
@@ -169,7 +170,7 @@ public final class Trainer {
         }
         try (NDManager micro = scope.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             Objective.Terms terms = objective.compute(model, micro.create(in), micro.create(target));
-            gc.backward(terms.total().div(accumulation));
+            gc.backward(terms.total().div(Scalars.of(terms.total(), accumulation)));
             parts.merge("loss", terms.total().getFloat() / (double) accumulation, Double::sum);
             for (Map.Entry<String, NDArray> e : terms.parts().entrySet()) {
                 parts.merge(e.getKey(), e.getValue().getFloat() / (double) accumulation, Double::sum);

@@ -44,7 +44,7 @@ public final class Runs {
         cmd.addAll(List.of(args));
         cmd.add("--record");
         cmd.add(runDir.toAbsolutePath().toString());
-        Exec e = exec(cmd);
+        Exec e = exec(cmd, Path.of(""));
         if (e.code() != 0) {
             throw failure("recording " + String.join(" ", args), e);
         }
@@ -61,6 +61,14 @@ public final class Runs {
      * accepting numeric results within the relative {@code tolerance} (0: the same bits).
      */
     public static ReplayReport replay(Path runDir, Path keep, double tolerance) {
+        return replay(runDir, keep, tolerance, Path.of(""));
+    }
+
+    /**
+     * As {@link #replay(Path, Path, double)}, resolving the record's relative paths against {@code workingDirectory}
+     * (e.g. the repository root for the records in {@code papers/runs}, from a notebook running in {@code papers/}).
+     */
+    public static ReplayReport replay(Path runDir, Path keep, double tolerance, Path workingDirectory) {
         RunRecord recorded = RunRecord.load(runDir);
         String threads = recorded.environment().threads().isBlank()
                 ? String.valueOf(Runtime.getRuntime().availableProcessors()) : recorded.environment().threads();
@@ -70,7 +78,7 @@ public final class Runs {
             cmd.addAll(List.of("--keep", keep.toAbsolutePath().toString()));
         }
         cmd.addAll(List.of("--tolerance", Double.toString(tolerance)));
-        Exec e = exec(cmd);
+        Exec e = exec(cmd, workingDirectory);
         if (e.code() != 0 && e.code() != REPLAY_DIFFERS) {
             throw failure("replaying " + runDir, e);
         }
@@ -118,11 +126,12 @@ public final class Runs {
         return lib != null && Files.isDirectory(lib) ? code + File.pathSeparator + lib + File.separator + "*" : code.toString();
     }
 
-    private static Exec exec(List<String> cmd) {
+    private static Exec exec(List<String> cmd, Path workingDirectory) {
         try {
             Path err = Files.createTempFile("minitron4j-run", ".log");
             try {
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile())
+                        .directory(workingDirectory.toAbsolutePath().toFile());
                 Process p = pb.start();
                 p.getOutputStream().close();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

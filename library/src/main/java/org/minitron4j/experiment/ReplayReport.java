@@ -88,17 +88,20 @@ public record ReplayReport(Path run, List<Check> checks, List<String> environmen
         for (String n : names) {
             checks.add(new Check("result", n, was.getOrDefault(n, ""), replayedResults.getOrDefault(n, ""), tolerance));
         }
-        Map<String, Fingerprint> now = new java.util.LinkedHashMap<>();
-        replayedOutputs.forEach(f -> now.put(f.role(), f));
-        Set<String> files = new LinkedHashSet<>();
-        recorded.outputs().forEach(f -> files.add(f.role()));
+        Map<String, String> wrote = digests(recorded.outputs()), now = digests(replayedOutputs);
+        Set<String> files = new LinkedHashSet<>(wrote.keySet());
         files.addAll(now.keySet());
         for (String f : files) {
-            String a = recorded.outputs().stream().filter(o -> o.role().equals(f)).map(Fingerprint::sha256).findFirst().orElse("");
-            String b = now.containsKey(f) ? now.get(f).sha256() : "";
-            checks.add(new Check("output", f, a, b, tolerance));
+            checks.add(new Check("output", f, wrote.getOrDefault(f, ""), now.getOrDefault(f, ""), tolerance));
         }
         return new ReplayReport(run, checks, environment, replayOut);
+    }
+
+    /** Output digests by role ("--out:model.safetensors"), in order. */
+    private static Map<String, String> digests(List<Fingerprint> outputs) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        outputs.forEach(f -> m.put(f.role(), f.sha256()));
+        return m;
     }
 
     /** The report that {@code replay --json} printed. */

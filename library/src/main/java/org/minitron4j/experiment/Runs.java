@@ -116,10 +116,14 @@ public final class Runs {
         if (ClassLoader.getSystemClassLoader().getResource(MAIN.replace('.', '/') + ".class") != null) {
             return System.getProperty("java.class.path");
         }
+        java.security.CodeSource source = Runs.class.getProtectionDomain().getCodeSource();
+        if (source == null) {
+            throw new IllegalStateException("cannot locate the minitron4j jar to start a run (no code source)");
+        }
         Path code;
         try {
-            code = Path.of(Runs.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | NullPointerException e) {
+            code = Path.of(source.getLocation().toURI());
+        } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the minitron4j jar to start a run", e);
         }
         Path lib = code.getParent() == null ? null : code.getParent().resolve("lib");

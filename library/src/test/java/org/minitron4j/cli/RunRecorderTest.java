@@ -128,6 +128,10 @@ class RunRecorderTest {
         CliTest.Run noJson = CliTest.run("tinyworld", "--out", tmp.resolve("tw").toString(), "--record", tmp.resolve("r2").toString());
         assertEquals(2, noJson.code());
         assertTrue(noJson.err().contains("cannot be recorded"), noJson.err());
+        // a negative tolerance
+        CliTest.Run negative = CliTest.run("replay", run.toString(), "--tolerance", "-1");
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("--tolerance must be >= 0"), negative.err());
         // not a run folder; a missing input
         CliTest.Run notRun = CliTest.run("replay", tmp.toString());
         assertEquals(2, notRun.code());

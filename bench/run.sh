@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # minitron4j vs a plain PyTorch eager reference, interleaved A B A B; writes bench/RESULTS.md.
 # Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load"]
+# Environment: PY (the reference's python, default /usr/bin/python3), JAVA (default java), BENCH_CP (a ready classpath:
+# skips the Maven build, e.g. on a GPU machine without Maven). --device gpu writes bench/RESULTS-gpu.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,10 +20,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 TORCH_DEVICE=cpu; [ "$DEVICE" = gpu ] && TORCH_DEVICE=cuda
-PY=/usr/bin/python3
+PY=${PY:-/usr/bin/python3} JAVA=${JAVA:-java}
+RESULTS=bench/RESULTS.md; [ "$DEVICE" = gpu ] && RESULTS=bench/RESULTS-gpu.md
 
 # ---- build (jar + runtime libs + test classes) and the test classpath ----
 JAR=library/target/minitron4j.jar
+if [ -n "${BENCH_CP:-}" ]; then
+  CP=$BENCH_CP
+else
 if [ ! -f "$JAR" ] || [ ! -d library/target/test-classes/org/minitron4j/bench ] \
    || [ -n "$(find library/src pom.xml library/pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
   echo "building ..." >&2
@@ -31,9 +37,11 @@ if [ ! -f bench/.classpath ] || [ library/pom.xml -nt bench/.classpath ]; then
   mvn -q -B -ntp dependency:build-classpath -pl library -Dmdep.outputFile="$ROOT/bench/.classpath" >&2
 fi
 CP="library/target/test-classes:library/target/classes:$(cat bench/.classpath)"
+fi
 
 # ---- the Python reference's packages ----
-if ! $PY -c "import torch, numpy" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; then
+# (only for the default Debian python; a PY given by the caller must bring its own torch and numpy)
+if [ "$PY" = /usr/bin/python3 ] && { ! $PY -c "import torch, numpy" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; }; then
   echo "installing python3-torch and OpenBLAS ..." >&2
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get install -y python3-torch libopenblas0-openmp >&2
@@ -47,7 +55,7 @@ echo "{\"meta\":\"start\",\"uptime\":\"$(uptime)\",\"threads\":$THREADS,\"reps\"
 
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
 JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
-java_bench() { local heap=$1; shift; java -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
+java_bench() { local heap=$1; shift; $JAVA -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
 has() { [[ " $ONLY " == *" $1 "* ]]; }
 
@@ -55,7 +63,7 @@ if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teache
 
 for shape in $SHAPES; do
   if has winogrande; then   # once per shape: the token-id requests for the PyTorch side (not counted)
-    java -Xmx4g $JOPTS -cp "$CP" org.minitron4j.bench.Bench winogrande shape=$shape device=$DEVICE \
+    $JAVA -Xmx4g $JOPTS -cp "$CP" org.minitron4j.bench.Bench winogrande shape=$shape device=$DEVICE \
       dump=$OUT/winogrande-requests.json 2>>"$OUT/java.log" > /dev/null
   fi
   for r in $(seq "$REPS"); do                       # A B A B: one fresh process per measurement
@@ -79,5 +87,5 @@ if has load; then
 fi
 
 echo "{\"meta\":\"end\",\"uptime\":\"$(uptime)\"}" >> "$RES"
-$PY bench/summarize.py "$RES" > bench/RESULTS.md
-echo "results: $RES -> bench/RESULTS.md" >&2
+PY=$PY JAVA=$JAVA $PY bench/summarize.py "$RES" > $RESULTS
+echo "results: $RES -> $RESULTS" >&2

@@ -2,6 +2,7 @@ package org.minitron4j.prune;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,49 +108,51 @@ public final class Pruner {
             keptNeurons.put(l, boxed(neurons));
         }
 
-        // ---- surgery ----
-        Src src = name -> model.weight(name).toFloatArray(); // read when needed, not kept
-        int vocab = c.vocabSize(), d = c.hiddenSize(), ff = c.intermediateSize();
-        int qOut = c.numAttentionHeads() * hd, kvOut = c.numKeyValueHeads() * hd;
+        // ---- surgery: index selection in libtorch, one tensor at a time (nothing goes through Java arrays) ----
+        int d = c.hiddenSize();
         try (NDManager tmp = NDManager.newBaseManager(model.device())) {
             Map<String, NDArray> w = new LinkedHashMap<>();
-            Out out = new Out(tmp, w);
-            out.put(WeightNames.EMBED, take(src.get(WeightNames.EMBED), vocab, d, null, channels), vocab, channels.length);
+            Surgery s = new Surgery(model, tmp, w);
+            NDArray ch = s.index(channels);
+            s.select(WeightNames.EMBED, WeightNames.EMBED, null, ch);
             if (c.learnedPositions()) {
-                int p = c.maxPositionEmbeddings();
-                out.put(WeightNames.POSITIONS, take(src.get(WeightNames.POSITIONS), p, d, null, channels), p, channels.length);
+                s.select(WeightNames.POSITIONS, WeightNames.POSITIONS, null, ch);
             }
             boolean normBias = c.norm() != ModelConfig.NormType.RMS;
             for (int i = 0; i < layers.length; i++) {
                 int l = layers[i];
-                int[] qRows = expand(headIdx.get(l), hd), kvRows = expand(groupIdx.get(l), hd), n = neuronIdx.get(l);
-                norm(out, src, WeightNames.attnNorm(l), WeightNames.attnNorm(i), channels, normBias);
-                linear(out, src, WeightNames.q(l), WeightNames.q(i), qOut, d, qRows, channels, c.attentionBias());
-                linear(out, src, WeightNames.k(l), WeightNames.k(i), kvOut, d, kvRows, channels, c.attentionBias());
-                linear(out, src, WeightNames.v(l), WeightNames.v(i), kvOut, d, kvRows, channels, c.attentionBias());
-                float[] o = src.get(WeightNames.o(l) + ".weight"); // (d, heads·hd)
+                NDArray qRows = s.index(expand(headIdx.get(l), hd)), kvRows = s.index(expand(groupIdx.get(l), hd));
+                NDArray n = s.index(neuronIdx.get(l));
+                s.vector(WeightNames.attnNorm(l), WeightNames.attnNorm(i), ch, normBias);
+                s.linear(WeightNames.q(l), WeightNames.q(i), qRows, ch, c.attentionBias());
+                s.linear(WeightNames.k(l), WeightNames.k(i), kvRows, ch, c.attentionBias());
+                s.linear(WeightNames.v(l), WeightNames.v(i), kvRows, ch, c.attentionBias());
                 if (options.headResidualMerge() && headsChange) {
-                    o = merge(o, src.get(WeightNames.q(l) + ".weight"), c.attentionBias() ? src.get(WeightNames.q(l) + ".bias") : null,
+                    // the merge mixes pruned heads' o_proj columns into kept ones: computed on Java arrays (small)
+                    float[] o = merge(model.weight(WeightNames.o(l) + ".weight").toFloatArray(),
+                            model.weight(WeightNames.q(l) + ".weight").toFloatArray(),
+                            c.attentionBias() ? model.weight(WeightNames.q(l) + ".bias").toFloatArray() : null,
                             c, l, groupIdx.get(l), headIdx.get(l), merges);
+                    s.put(WeightNames.o(i) + ".weight", tmp.create(o, new Shape(d, (long) c.numAttentionHeads() * hd)), ch, qRows);
+                } else {
+                    s.select(WeightNames.o(l) + ".weight", WeightNames.o(i) + ".weight", ch, qRows);
                 }
-                out.put(WeightNames.o(i) + ".weight", take(o, d, qOut, channels, qRows), channels.length, qRows.length);
                 if (c.attentionOutputBias()) {
-                    out.put(WeightNames.o(i) + ".bias", take(src.get(WeightNames.o(l) + ".bias"), 1, d, null, channels), channels.length);
+                    s.select(WeightNames.o(l) + ".bias", WeightNames.o(i) + ".bias", ch, null);
                 }
-                norm(out, src, WeightNames.mlpNorm(l), WeightNames.mlpNorm(i), channels, normBias);
+                s.vector(WeightNames.mlpNorm(l), WeightNames.mlpNorm(i), ch, normBias);
                 if (c.gatedMlp()) {
-                    linear(out, src, WeightNames.gate(l), WeightNames.gate(i), ff, d, n, channels, c.mlpBias());
+                    s.linear(WeightNames.gate(l), WeightNames.gate(i), n, ch, c.mlpBias());
                 }
-                linear(out, src, WeightNames.up(l), WeightNames.up(i), ff, d, n, channels, c.mlpBias());
-                out.put(WeightNames.down(i) + ".weight", take(src.get(WeightNames.down(l) + ".weight"), d, ff, channels, n),
-                        channels.length, n.length);
+                s.linear(WeightNames.up(l), WeightNames.up(i), n, ch, c.mlpBias());
+                s.select(WeightNames.down(l) + ".weight", WeightNames.down(i) + ".weight", ch, n);
                 if (c.mlpBias()) {
-                    out.put(WeightNames.down(i) + ".bias", take(src.get(WeightNames.down(l) + ".bias"), 1, d, null, channels), channels.length);
+                    s.select(WeightNames.down(l) + ".bias", WeightNames.down(i) + ".bias", ch, null);
                 }
             }
-            norm(out, src, WeightNames.FINAL_NORM, WeightNames.FINAL_NORM, channels, normBias);
+            s.vector(WeightNames.FINAL_NORM, WeightNames.FINAL_NORM, ch, normBias);
             if (!c.tieWordEmbeddings()) {
-                out.put(WeightNames.LM_HEAD, take(src.get(WeightNames.LM_HEAD), vocab, d, null, channels), vocab, channels.length);
+                s.select(WeightNames.LM_HEAD, WeightNames.LM_HEAD, null, ch);
             }
             Model pruned = new Model(t, w, model.device());
             PruneReport report = new PruneReport(plan, options, c, t, model.parameterCount(), pruned.parameterCount(),
@@ -233,43 +236,6 @@ public final class Pruner {
         return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 
-    private static void linear(Out out, Src src, String from, String to, int rows, int cols, int[] keepRows,
-                               int[] keepCols, boolean bias) {
-        out.put(to + ".weight", take(src.get(from + ".weight"), rows, cols, keepRows, keepCols), keepRows.length, keepCols.length);
-        if (bias) {
-            out.put(to + ".bias", take(src.get(from + ".bias"), 1, rows, null, keepRows), keepRows.length);
-        }
-    }
-
-    private static void norm(Out out, Src src, String from, String to, int[] channels, boolean bias) {
-        float[] weight = src.get(from + ".weight");
-        int d = weight.length;
-        out.put(to + ".weight", take(weight, 1, d, null, channels), channels.length);
-        if (bias) {
-            out.put(to + ".bias", take(src.get(from + ".bias"), 1, d, null, channels), channels.length);
-        }
-    }
-
-    /** Rows {@code keepRows} and columns {@code keepCols} (null: all) of a row-major [rows, cols] matrix, as a new array. */
-    static float[] take(float[] w, int rows, int cols, int[] keepRows, int[] keepCols) {
-        if (w.length != rows * cols) {
-            throw new IllegalStateException("expected " + rows + "×" + cols + " values, got " + w.length);
-        }
-        int nr = keepRows == null ? rows : keepRows.length, nc = keepCols == null ? cols : keepCols.length;
-        float[] out = new float[nr * nc];
-        for (int i = 0; i < nr; i++) {
-            int r = keepRows == null ? i : keepRows[i];
-            if (keepCols == null) {
-                System.arraycopy(w, r * cols, out, i * nc, cols);
-            } else {
-                for (int j = 0; j < nc; j++) {
-                    out[i * nc + j] = w[r * cols + keepCols[j]];
-                }
-            }
-        }
-        return out;
-    }
-
     /** Head (or group) indices to the rows of their channels: h → h·hd .. h·hd + hd − 1. */
     static int[] expand(int[] heads, int hd) {
         int[] rows = new int[heads.length * hd];
@@ -317,16 +283,50 @@ public final class Pruner {
         return Arrays.stream(a).boxed().toList();
     }
 
-    /** The original's weights by name, copied out as fresh float arrays. */
-    @FunctionalInterface
-    private interface Src {
-        float[] get(String name);
-    }
+    /**
+     * Builds the pruned tensors from the original's by index selection in libtorch (an exact copy of the kept rows and
+     * columns), one tensor at a time, into a scratch manager that the new model's constructor takes over.
+     */
+    private record Surgery(Model model, NDManager tmp, Map<String, NDArray> w) {
+        /** Indices as an int64 tensor (null for "all"). */
+        NDArray index(int[] keep) {
+            return tmp.create(Arrays.stream(keep).asLongStream().toArray());
+        }
 
-    /** Collects new tensors into a scratch manager; the model's constructor takes them over. */
-    private record Out(NDManager tmp, Map<String, NDArray> w) {
-        void put(String name, float[] data, long... shape) {
-            w.put(name, tmp.create(data, new Shape(shape)));
+        /** {@code to} = rows {@code rows} and columns {@code cols} (null: all) of the original's {@code from}. */
+        void select(String from, String to, NDArray rows, NDArray cols) {
+            put(to, model.weight(from), rows, cols);
+        }
+
+        /** Rows {@code rows} / columns {@code cols} of {@code source} (a 1-d source: its elements {@code rows}). */
+        void put(String to, NDArray source, NDArray rows, NDArray cols) {
+            NDArray x = source;
+            if (rows != null) {
+                x = x.get(new NDIndex("{}", rows));
+            }
+            if (cols != null) {
+                x = x.getShape().dimension() == 1 ? x.get(new NDIndex("{}", cols)) : x.get(new NDIndex(":, {}", cols));
+            }
+            if (x == source) {
+                x = source.duplicate();
+            }
+            x.attach(tmp);
+            w.put(to, x);
+        }
+
+        void linear(String from, String to, NDArray rows, NDArray cols, boolean bias) {
+            select(from + ".weight", to + ".weight", rows, cols);
+            if (bias) {
+                select(from + ".bias", to + ".bias", rows, null);
+            }
+        }
+
+        /** A norm's weight (and bias) restricted to the kept channels. */
+        void vector(String from, String to, NDArray channels, boolean bias) {
+            select(from + ".weight", to + ".weight", channels, null);
+            if (bias) {
+                select(from + ".bias", to + ".bias", channels, null);
+            }
         }
     }
 }

@@ -97,7 +97,9 @@ final class PruneCommand implements Runnable {
         ModelConfig config = ModelConfig.fromHuggingFace(modelOptions.model);
         PruneReport report;
         boolean streaming = scores != null && !inMemory && config.architecture() != ModelConfig.Architecture.GPT2;
-        if (streaming) { // checkpoint to checkpoint: the model is never loaded
+        if (streaming) { // the model is never loaded
+            System.err.println("prune: checkpoint to checkpoint in the stored dtype, without loading the model"
+                    + " (--in-memory loads it)");
             p.validate(config);
             report = CheckpointSurgery.prune(modelOptions.model, out, p, loadScores(scores, config), options, tokenizerFrom);
         } else {
@@ -105,7 +107,8 @@ final class PruneCommand implements Runnable {
                 p.validate(model.config());
                 ImportanceRanking r = ranking(model);
                 try (PruneResult result = Pruner.prune(model, p, r, options)) {
-                    Checkpoints.save(result.model(), out, Checkpoints.SaveOptions.defaults().withTokenizerFrom(tokenizerFrom));
+                    Checkpoints.save(result.model(), out, Checkpoints.SaveOptions.defaults()
+                            .withDtype(Checkpoints.storedDtype(modelOptions.model)).withTokenizerFrom(tokenizerFrom));
                     report = result.report();
                 }
             }
@@ -113,7 +116,6 @@ final class PruneCommand implements Runnable {
         ObjectNode node = report.toJsonNode();
         node.put("source", modelOptions.model.toString());
         node.put("ranking", scores != null ? scores.toString() : ranking);
-        node.put("surgery", streaming ? "checkpoint" : "in-memory");
         try {
             Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve(REPORT_FILE).toFile(), node);
         } catch (IOException e) {

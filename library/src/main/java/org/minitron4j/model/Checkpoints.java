@@ -218,6 +218,27 @@ public final class Checkpoints {
         saveConfig(c, dir, options.dtype(), options.tokenizerFrom());
     }
 
+    /**
+     * The element type a checkpoint stores its weights in, to save a model derived from it in the same type: that of
+     * its first F32, F16 or BF16 tensor (F32 if it has none).
+     */
+    public static DType storedDtype(SafeTensors st) {
+        for (String name : st.names()) {
+            DType t = st.info(name).dtype();
+            if (t == DType.F32 || t == DType.F16 || t == DType.BF16) {
+                return t;
+            }
+        }
+        return DType.F32;
+    }
+
+    /** {@link #storedDtype(SafeTensors)} of the checkpoint in {@code dir} (reads the headers only). */
+    public static DType storedDtype(Path dir) {
+        try (SafeTensors st = SafeTensors.open(dir)) {
+            return storedDtype(st);
+        }
+    }
+
     /** The {@code __metadata__} of saved weight files (what transformers expects of PyTorch weights). */
     public static final Map<String, String> WEIGHTS_METADATA = Map.of("format", "pt");
 

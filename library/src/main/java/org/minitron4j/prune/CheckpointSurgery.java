@@ -80,7 +80,7 @@ public final class CheckpointSurgery {
             }
             SafeTensorsWriter.writeRaw(out, tensors, Checkpoints.SaveOptions.defaults().maxShardBytes(),
                     Checkpoints.WEIGHTS_METADATA);
-            Checkpoints.saveConfig(sel.after(), out, st.info(WeightNames.EMBED).dtype(), tokenizerFrom);
+            Checkpoints.saveConfig(sel.after(), out, Checkpoints.storedDtype(st), tokenizerFrom);
         }
         return sel.report(merges);
     }

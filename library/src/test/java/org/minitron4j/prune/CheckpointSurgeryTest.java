@@ -39,7 +39,7 @@ import org.minitron4j.model.WeightNames;
  * for bit, for every Llama-family fixture, element type, axis and source layout; and its kept elements are the
  * source's at the reported indices.
  */
-class CheckpointSurgeryTest {
+public class CheckpointSurgeryTest {
     @TempDir
     Path tmp;
 
@@ -64,7 +64,7 @@ class CheckpointSurgeryTest {
     }
 
     /** Both folders hold the same files; the JSON files and every tensor (name, order, type, shape, bytes) are equal. */
-    static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
+    public static void assertSameCheckpoint(Path expected, Path actual) throws IOException {
         assertEquals(fileNames(expected), fileNames(actual));
         for (String f : fileNames(expected)) {
             if (!f.endsWith(".safetensors")) {

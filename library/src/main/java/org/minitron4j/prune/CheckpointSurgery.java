@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Checkpoints;
@@ -58,6 +62,12 @@ public final class CheckpointSurgery {
      */
     public static PruneReport prune(Path source, Path out, PrunePlan plan, ImportanceRanking ranking, PruneOptions options,
                                     Path tokenizerFrom) {
+        return prune(source, out, plan, ranking, options, tokenizerFrom, CHUNK_BYTES);
+    }
+
+    /** {@link #prune} reading at most {@code chunkBytes} per step (at least one row): small values test the chunking. */
+    static PruneReport prune(Path source, Path out, PrunePlan plan, ImportanceRanking ranking, PruneOptions options,
+                             Path tokenizerFrom, int chunkBytes) {
         if (sameFolder(source, out)) {
             throw new InvalidInputException(out + " is the source checkpoint folder; write the pruned checkpoint to another folder");
         }
@@ -68,10 +78,9 @@ public final class CheckpointSurgery {
         }
         Selection sel = Selection.of(c, plan, ranking, options);
         List<PruneReport.HeadMerge> merges = new ArrayList<>();
-        try (SafeTensors st = SafeTensors.open(source)) {
+        try (SafeTensors st = SafeTensors.open(source); Copier copier = new Copier(chunkBytes)) {
             Checkpoints.checkTensors(c, st, source);
             Map<String, ai.djl.ndarray.types.Shape> layout = WeightNames.layout(sel.after());
-            Copier copier = new Copier();
             List<SafeTensorsWriter.RawTensor> tensors = new ArrayList<>();
             for (Selection.Cut cut : sel.cuts()) {
                 TensorInfo info = st.info(cut.source());
@@ -125,10 +134,24 @@ public final class CheckpointSurgery {
     /**
      * Copies the kept rows and columns of tensors through buffers reused from tensor to tensor. Elements are moved as
      * 16-bit units (every float type is a whole number of them), so one tight loop serves f16, bf16, f32 and f64.
+     * While one chunk is written (on a second thread), the next is read and gathered into the other output buffer.
      */
-    private static final class Copier {
-        private ByteBuffer in = ByteBuffer.allocateDirect(0), out = ByteBuffer.allocateDirect(0);
+    private static final class Copier implements AutoCloseable {
+        private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "checkpoint-surgery-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        private Future<?> pending;
+        private ByteBuffer in = ByteBuffer.allocateDirect(0);
+        private final ByteBuffer[] outs = {ByteBuffer.allocateDirect(0), ByteBuffer.allocateDirect(0)};
+        private int turn;
         private short[] inUnits = new short[0], outUnits = new short[0];
+        private final int chunkBytes;
+
+        Copier(int chunkBytes) {
+            this.chunkBytes = chunkBytes;
+        }
 
         void copy(RowSource src, TensorInfo info, Selection.Cut cut, SafeTensorsWriter.ByteSink sink) throws IOException {
             int e = info.dtype().byteSize();
@@ -146,7 +169,7 @@ public final class CheckpointSurgery {
             int rowUnits = nCols * k;
             int rowBytes = rowUnits * 2;
             int outRowUnits = (cols == null ? nCols : cols.length) * k;
-            int chunkRows = Math.max(1, Math.min(nRows, CHUNK_BYTES / rowBytes));
+            int chunkRows = Math.max(1, Math.min(nRows, chunkBytes / rowBytes));
             ensure(chunkRows * rowBytes, chunkRows * outRowUnits * 2);
             int kept = rows == null ? nRows : rows.length;
             for (int i = 0; i < kept; ) {
@@ -160,7 +183,7 @@ public final class CheckpointSurgery {
                 in.clear().limit(span * rowBytes);
                 src.read((long) first * rowBytes, in);
                 in.flip();
-                out.clear();
+                ByteBuffer out = outs[turn].clear(); // its previous write finished before the last submit
                 if (cols == null) { // whole rows
                     for (int r = i; r <= j; r++) {
                         int at = ((rows == null ? r : rows[r]) - first) * rowBytes;
@@ -186,8 +209,35 @@ public final class CheckpointSurgery {
                     out.asShortBuffer().put(outUnits, 0, o);
                     out.position(o * 2);
                 }
-                sink.write(out.flip());
+                awaitWrite();
+                out.flip();
+                pending = writer.submit(() -> {
+                    sink.write(out);
+                    return null;
+                });
+                turn ^= 1;
                 i = j + 1;
+            }
+            awaitWrite(); // the writer counts a tensor's bytes when its body returns
+        }
+
+        private void awaitWrite() throws IOException {
+            if (pending == null) {
+                return;
+            }
+            try {
+                pending.get();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing");
+            } catch (ExecutionException ex) {
+                Throwable cause = ex.getCause();
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+            } finally {
+                pending = null;
             }
         }
 
@@ -196,10 +246,17 @@ public final class CheckpointSurgery {
                 in = ByteBuffer.allocateDirect(inBytes).order(ByteOrder.nativeOrder());
                 inUnits = new short[inBytes / 2];
             }
-            if (out.capacity() < outBytes) {
-                out = ByteBuffer.allocateDirect(outBytes).order(ByteOrder.nativeOrder());
+            if (outs[0].capacity() < outBytes) {
+                for (int b = 0; b < 2; b++) {
+                    outs[b] = ByteBuffer.allocateDirect(outBytes).order(ByteOrder.nativeOrder());
+                }
                 outUnits = new short[outBytes / 2];
             }
+        }
+
+        @Override
+        public void close() {
+            writer.shutdownNow();
         }
     }
 }

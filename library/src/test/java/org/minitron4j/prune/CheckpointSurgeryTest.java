@@ -154,6 +154,21 @@ public class CheckpointSurgeryTest {
         assertBothPathsAgree(src, PrunerExactnessTest.everyAxis(c), FixedRanking.random(c, 16), PruneOptions.defaults(), DType.BF16);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 300, 5000})
+    void chunksOfAFewRowsGiveTheSameBytes(int chunkBytes) throws IOException {
+        for (DType dtype : List.of(DType.BF16, DType.F32)) {
+            Path src = source("qwen2", dtype, 0);
+            ModelConfig c = Weights.fixtureConfig("qwen2");
+            PrunePlan plan = PrunerExactnessTest.everyAxis(c);
+            FixedRanking r = FixedRanking.random(c, 21);
+            Path expected = tmp.resolve("whole-" + dtype), chunked = tmp.resolve("chunked-" + dtype);
+            CheckpointSurgery.prune(src, expected, plan, r, PruneOptions.defaults());
+            CheckpointSurgery.prune(src, chunked, plan, r, PruneOptions.defaults(), src, chunkBytes);
+            assertSameCheckpoint(expected, chunked);
+        }
+    }
+
     /** Raw 16-bit element [row, col] of a 2-d bf16 tensor, read straight from the file. */
     static short element(SafeTensors st, String name, int row, int col) {
         long cols = st.info(name).shape()[1];

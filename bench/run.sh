@@ -66,8 +66,8 @@ for shape in $SHAPES; do
 done
 
 if has surgery; then   # (d) checkpoint to checkpoint: a Llama-3.1-8B-shaped bf16 checkpoint, written once and cached
-  CK8=bench/out/ckpt-8b-bf16
-  if [ ! -f $CK8/model.safetensors.index.json ]; then java_bench 3g write-8b dir=$CK8; fi
+  if [ $QUICK = 1 ]; then CK8=bench/out/ckpt-8b-bf16-2layers L8=2; else CK8=bench/out/ckpt-8b-bf16 L8=32; fi
+  if [ ! -f $CK8/config.json ]; then java_bench 3g write-8b dir=$CK8 layers=$L8; fi
   for r in $(seq "${SURGERY_REPS:-$REPS}"); do   # A B A B, fresh processes; the pruned outputs are deleted after each pair
     DIRECT=1g java_bench 1g surgery dir=$CK8 out=$OUT/pruned-java indices=$OUT/surgery-indices.json
     py_bench surgery dir=$CK8 out=$OUT/pruned-pytorch indices=$OUT/surgery-indices.json compare=$OUT/pruned-java

@@ -4,7 +4,7 @@ process, one JSON line of results on stdout.
 
 A small Llama-style model mirroring minitron4j's forward (RMSNorm, RoPE rotate-half, GQA with query heads grouped per
 KV head, SwiGLU, untied LM head), random N(0, 0.02) weights from a fixed seed. Usage:
-    reference.py calib|distill|winogrande|load [key=value ...]   (device=cuda|cpu, threads=N, shape=teacher|large)
+    reference.py calib|distill|winogrande|load|surgery [key=value ...]   (device=cuda|cpu, threads=N, shape=teacher|large)
 """
 import json
 import math
@@ -349,6 +349,137 @@ def load(a, dev):
                 peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+# ---- (d) checkpoint-to-checkpoint surgery: numpy memmap -> torch.index_select -> a minimal safetensors writer ----
+
+DTYPES = {"BF16": (torch.bfloat16, np.int16), "F16": (torch.float16, np.float16), "F32": (torch.float32, np.float32)}
+
+
+def open_checkpoint(d):
+    """Tensor name -> (memmap of its file, header entry, data start), for one file or a sharded index."""
+    index = os.path.join(d, "model.safetensors.index.json")
+    files = sorted(set(json.load(open(index))["weight_map"].values())) if os.path.exists(index) else ["model.safetensors"]
+    tensors = {}
+    for f in files:
+        path = os.path.join(d, f)
+        with open(path, "rb") as fh:
+            hlen = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(hlen))
+        mm = np.memmap(path, dtype=np.uint8, mode="r")
+        for name, info in header.items():
+            if name != "__metadata__":
+                tensors[name] = (mm, info, 8 + hlen)
+    return tensors
+
+
+def mapped(tensors, name):
+    """A zero-copy torch view of a stored tensor in its own dtype."""
+    mm, info, base = tensors[name]
+    s, e = info["data_offsets"]
+    torch_dt, np_dt = DTYPES[info["dtype"]]
+    return torch.from_numpy(mm[base + s:base + e].view(np_dt)).view(torch_dt).reshape(info["shape"])
+
+
+def surgery_cuts(r):
+    """(source, target, rows, cols) per tensor of the pruned Llama, in the order minitron4j writes them."""
+    cb = r["config_before"]
+    hd = cb.get("head_dim") or cb["hidden_size"] // cb["num_attention_heads"]
+    ch = torch.tensor(r["kept_hidden_channels"])
+
+    def rows(heads):
+        return torch.tensor([h * hd + x for h in heads for x in range(hd)])
+
+    cuts = [("model.embed_tokens.weight", "model.embed_tokens.weight", None, ch)]
+    for i, l in enumerate(r["kept_layers"]):
+        q, kv = rows(r["kept_heads"][str(l)]), rows(r["kept_kv_groups"][str(l)])
+        n = torch.tensor(r["kept_neurons"][str(l)])
+        s, t = f"model.layers.{l}.", f"model.layers.{i}."
+        for name, rr, cc in (("input_layernorm", ch, None), ("self_attn.q_proj", q, ch), ("self_attn.k_proj", kv, ch),
+                             ("self_attn.v_proj", kv, ch), ("self_attn.o_proj", ch, q),
+                             ("post_attention_layernorm", ch, None), ("mlp.gate_proj", n, ch), ("mlp.up_proj", n, ch),
+                             ("mlp.down_proj", ch, n)):
+            cuts.append((s + name + ".weight", t + name + ".weight", rr, cc))
+    cuts.append(("model.norm.weight", "model.norm.weight", ch, None))
+    if not cb.get("tie_word_embeddings"):
+        cuts.append(("lm_head.weight", "lm_head.weight", None, ch))
+    return cuts
+
+
+def write_safetensors(out, specs, max_shard=5 << 30):
+    """specs: (name, dtype name, shape, nbytes, make) in order, make() giving the tensor when its turn comes; shards
+    greedily at max_shard bytes like minitron4j and fsyncs each file. One pruned tensor in memory at a time."""
+    shards, size = [], 0
+    for spec in specs:
+        if not shards or (size > 0 and size + spec[3] > max_shard):
+            shards.append([])
+            size = 0
+        shards[-1].append(spec)
+        size += spec[3]
+    weight_map = {}
+    for k, shard in enumerate(shards):
+        fname = "model.safetensors" if len(shards) == 1 else f"model-{k + 1:05d}-of-{len(shards):05d}.safetensors"
+        header, off = {"__metadata__": {"format": "pt"}}, 0
+        for name, dt, shape, nbytes, _ in shard:
+            header[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [off, off + nbytes]}
+            off += nbytes
+            weight_map[name] = fname
+        hb = json.dumps(header, separators=(",", ":")).encode()
+        hb += b" " * (-len(hb) % 8)
+        with open(os.path.join(out, fname), "wb") as f:
+            f.write(len(hb).to_bytes(8, "little"))
+            f.write(hb)
+            for *_, make in shard:
+                t = make()
+                f.write(memoryview(t.view(torch.int16 if t.element_size() == 2 else torch.int32).numpy()))
+            f.flush()
+            os.fsync(f.fileno())
+    if len(shards) > 1:
+        with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+            json.dump({"metadata": {"total_size": sum(sp[3] for sp in specs)}, "weight_map": weight_map}, f, indent=2)
+
+
+def surgery(a, dev):
+    """The same cuts as CheckpointSurgery (kept indices from the report the Java side wrote), checkpoint to checkpoint."""
+    src, out = a["dir"], a["out"]
+    r = json.load(open(a["indices"]))
+    t0 = time.perf_counter()
+    os.makedirs(out, exist_ok=True)
+    tensors = open_checkpoint(src)
+
+    def spec(s, t, rows, cols):
+        info = tensors[s][1]
+        shape = list(info["shape"])
+        if rows is not None:
+            shape[0] = len(rows)
+        if cols is not None:
+            shape[-1] = len(cols)
+        nbytes = math.prod(shape) * {"BF16": 2, "F16": 2, "F32": 4}[info["dtype"]]
+
+        def make():
+            x = mapped(tensors, s)
+            if rows is not None:
+                x = x.index_select(0, rows)
+            if cols is not None:
+                x = x.index_select(x.dim() - 1, cols)
+            return x.contiguous()
+        return t, info["dtype"], shape, nbytes, make
+
+    write_safetensors(out, [spec(*c) for c in surgery_cuts(r)])
+    cfg = dict(r["config_after"], torch_dtype="bfloat16")
+    json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=2)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res = dict(seconds=secs, peak_rss_kb=peak, params=r["parameters_before"], pruned_params=r["parameters_after"],
+               source_bytes=sum(os.path.getsize(os.path.join(src, f)) for f in os.listdir(src) if f.endswith(".safetensors")))
+    if a.get("compare"):  # the Java output: same headers, and the same bytes for every tensor of the first and last layer
+        mine, theirs = open_checkpoint(out), open_checkpoint(a["compare"])
+        last = r["config_after"]["num_hidden_layers"] - 1
+        names = [n for n in mine if not n.startswith("model.layers.") or n.startswith(("model.layers.0.", f"model.layers.{last}."))]
+        same = mine.keys() == theirs.keys() and all(mine[n][1] == theirs[n][1] for n in mine) and all(
+            torch.equal(mapped(mine, n).view(torch.int16), mapped(theirs, n).view(torch.int16)) for n in names)
+        res.update(matches_minitron4j=bool(same), compared_tensors=len(names))
+    return res
+
+
 def main():
     name = sys.argv[1]
     a = dict(kv.split("=", 1) for kv in sys.argv[2:])
@@ -356,7 +487,7 @@ def main():
     torch.set_num_threads(threads)
     dev = torch.device(a.get("device", "cpu"))
     res = {"bench": name, "side": "pytorch", "device": str(dev), "threads": threads, "torch": torch.__version__}
-    res.update({"calib": calib, "distill": distill, "winogrande": winogrande, "load": load}[name](a, dev))
+    res.update({"calib": calib, "distill": distill, "winogrande": winogrande, "load": load, "surgery": surgery}[name](a, dev))
     res["load_avg"] = os.getloadavg()[0]
     print(json.dumps(res), flush=True)
 

@@ -3,11 +3,11 @@
 # Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load"]
 # Environment: PY (the reference's python, default /usr/bin/python3), JAVA (default java), BENCH_CP (a ready classpath:
 # skips the Maven build, e.g. on a GPU machine without Maven). --device gpu writes bench/RESULTS-gpu.md.
+# (SURGERY_REPS=N overrides --reps for (d); its 16 GB source checkpoint is cached in bench/out/ckpt-8b-bf16.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load"
-SURGERY_LAYERS=${SURGERY_LAYERS:-"1 2"}
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
@@ -15,7 +15,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --only) ONLY=$2; shift 2 ;;
-    -h|--help) sed -n 2,3p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,6p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -73,10 +73,13 @@ for shape in $SHAPES; do
   done
 done
 
-if has surgery; then   # Llama-3.1-8B shape, a few layers + the full embeddings; extrapolated to 32 layers
-  for l in $SURGERY_LAYERS; do
-    # DJL tensors live in direct buffers freed only by GC: bounded limits make the JVM collect them (else RSS runs away)
-    if [ $QUICK = 1 ]; then DIRECT=4g java_bench 3g surgery layers=$l vocab=16384; else DIRECT=8g java_bench 5g surgery layers=$l; fi
+if has surgery; then   # (d) checkpoint to checkpoint: a Llama-3.1-8B-shaped bf16 checkpoint, written once and cached
+  if [ $QUICK = 1 ]; then CK8=bench/out/ckpt-8b-bf16-2layers L8=2; else CK8=bench/out/ckpt-8b-bf16 L8=32; fi
+  if [ ! -f $CK8/config.json ]; then java_bench 3g write-8b dir=$CK8 layers=$L8; fi
+  for r in $(seq "${SURGERY_REPS:-$REPS}"); do   # A B A B, fresh processes; the pruned outputs are deleted after each pair
+    DIRECT=1g java_bench 1g surgery dir=$CK8 out=$OUT/pruned-java indices=$OUT/surgery-indices.json
+    py_bench surgery dir=$CK8 out=$OUT/pruned-pytorch indices=$OUT/surgery-indices.json compare=$OUT/pruned-java
+    rm -rf "$OUT/pruned-java" "$OUT/pruned-pytorch"
   done
 fi
 

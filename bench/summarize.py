@@ -137,50 +137,50 @@ paired("winogrande", "(c) Winogrande scoring", "items_per_s", "items/s",
        "per batch, right-padded; log-prob sums and greedy flags).")
 
 # ---- (d) surgery ----
-sg = sorted((r for r in res if r["bench"] == "surgery"), key=lambda r: r["layers"])
-if sg:
-    P("## (d) Surgery of a Llama-3.1-8B-shaped model")
+sj = [r for r in res if r["bench"] == "surgery" and r["side"] == "minitron4j"]
+sp = [r for r in res if r["bench"] == "surgery" and r["side"] == "pytorch"]
+if sj:
+    f = sj[0]["source_bytes"]
+    P("## (d) Checkpoint-to-checkpoint surgery of a Llama-3.1-8B-shaped bf16 checkpoint")
     P("")
-    P("`prune.Pruner.prune(model, plan, randomScores)` with the plan of Llama-3.1-Minitron-4B-Width (hidden 4096 → 3072, "
-      "ffn 14336 → 9216, heads unchanged) on random f32 weights of the 8B shape (hidden 4096, 32 heads, 8 KV heads, ffn "
-      "14336, vocab %d). The full 32 layers are 32 GB in f32 (the model is held in f32 in memory) and do not fit in this "
-      "machine's RAM, so it is measured with the full embeddings and LM head and a few layers, and extrapolated linearly "
-      "to 32 layers. Peak RSS is VmHWM, reset (`/proc/self/clear_refs`) after the model was built, so it is the "
-      "resident model plus everything surgery adds. JVM: `-Xmx5g -XX:MaxDirectMemorySize=8g` (DJL keeps CPU tensors, "
-      "including the pruned model and the copies `toFloatArray` makes, in direct buffers that only a GC frees; with "
-      "`-Xmx14g -XX:MaxDirectMemorySize=16g` one layer + embeddings grew past 20 GB RSS and was OOM-killed)." % sg[0]["vocab"])
+    P(f"`prune.CheckpointSurgery.prune(source, out, plan, randomScores, defaults)` with the plan of "
+      f"Llama-3.1-Minitron-4B-Width (hidden 4096 → 3072, ffn 14336 → 9216, heads unchanged) on a bf16 checkpoint of the "
+      f"full Llama-3.1-8B shape ({sj[0]['layers']} layers, hidden 4096, 32 heads in 8 KV groups, ffn 14336, vocab "
+      f"{sj[0]['vocab']}, untied head: {sj[0]['params'] / 1e9:.2f} B parameters, {f / 1e9:.2f} GB in 5 GiB shards) of random "
+      f"weights, written once by `Bench write-8b` and cached in `bench/out/ckpt-8b-bf16`. It reads the kept rows of "
+      f"each tensor in chunks of at most 32 MB (positional reads, no mapping), gathers the kept columns as 16-bit units "
+      f"and writes them on a second thread, bf16 staying bf16 ({sj[0]['pruned_params'] / 1e9:.2f} B parameters out, "
+      f"fsynced). The time runs from the call to its return in a fresh JVM (`-Xmx1g -XX:MaxDirectMemorySize=1g`); peak "
+      f"RSS is the process's VmHWM, JVM included. PyTorch reference (`bench/reference.py surgery`, same kept indices "
+      f"from the Java report): numpy memmap of each shard → `torch.index_select` on rows then columns → a minimal "
+      f"safetensors writer with the same sharding, one tensor at a time, fsynced; its peak RSS (ru_maxrss) counts the "
+      f"mapped source pages it touched. The source stays in the page cache as far as memory allows (the two do not "
+      f"drop caches), and each pair of runs writes to a fresh folder that is deleted afterwards.")
     P("")
-    P("Stage split: *read s* is the time to copy every weight of the input model into Java `float[]`s "
-      "(`toFloatArray`, what `Pruner` does first for each tensor), measured separately after the surgery.")
+    P("| side | median s | min–max s | peak RSS GB | peak RSS / bf16 file | n | load avg |")
+    P("|---|---:|---:|---:|---:|---:|---:|")
+    med = {}
+    for side, rs in (("minitron4j", sj), ("pytorch", sp)):
+        if not rs:
+            continue
+        m, lo, hi = stats([r["seconds"] for r in rs])
+        med[side] = m
+        rss = max(r["peak_rss_kb"] for r in rs) * 1024
+        P(f"| {side} | {fmt(m, 2)} | {fmt(lo, 2)}–{fmt(hi, 2)} | {rss / 1e9:.2f} | {rss / f:.3f}× | {len(rs)} | "
+          f"{statistics.median(r['load_avg'] for r in rs):.2f} |")
     P("")
-    P("| layers | params | f32 size GB | surgery s | read s | RSS before GB | peak RSS GB | peak / f32 size | load avg |")
-    P("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in sg:
-        P(f"| {r['layers']} | {r['params'] / 1e9:.2f} B | {r['model_f32_bytes'] / 1e9:.2f} | {r['seconds']:.1f} | "
-          f"{r['rss_before_kb'] * 1024 / 1e9:.2f} | {r['peak_rss_kb'] * 1024 / 1e9:.2f} | "
-          f"{r['peak_rss_kb'] * 1024 / r['model_f32_bytes']:.2f}× | {r['load_avg']:.2f} |")
+    rss = max(r["peak_rss_kb"] for r in sj) * 1024
+    P(f"- time ≤ 30 s: {'**met**' if med['minitron4j'] <= 30 else '**missed**'} ({med['minitron4j']:.1f} s median)")
+    P(f"- peak memory ≤ 1.2× the model's size: {'**met**' if rss <= 1.2 * f else '**missed**'} "
+      f"(peak RSS {rss / 1e9:.2f} GB = {rss / f:.3f}× the {f / 1e9:.2f} GB bf16 checkpoint)")
+    if "pytorch" in med:
+        P(f"- minitron4j/PyTorch = {med['pytorch'] / med['minitron4j']:.2f}× → target ≥ 1.0× "
+          + verdict(med["pytorch"] / med["minitron4j"]))
+        same = [r.get("matches_minitron4j") for r in sp]
+        P(f"- the PyTorch output equals minitron4j's (every header; the bytes of the embeddings, LM head, final norm "
+          f"and the first and last layer): {'yes' if all(same) else 'NO'} in {len(same)} of {len(same)} runs"
+          if all(same) else f"- the PyTorch output differs from minitron4j's in {same.count(False)} of {len(same)} runs")
     P("")
-    if len(sg) >= 2:
-        a, b = sg[0], sg[-1]
-        dl = b["layers"] - a["layers"]
-        per_t = (b["seconds"] - a["seconds"]) / dl
-        t32 = a["seconds"] + (32 - a["layers"]) * per_t
-        per_p = (b["params"] - a["params"]) / dl
-        p32 = a["params"] + (32 - a["layers"]) * per_p
-        extra_a = a["peak_rss_kb"] * 1024 - a["model_f32_bytes"]
-        extra_b = b["peak_rss_kb"] * 1024 - b["model_f32_bytes"]
-        extra32 = extra_a + (32 - a["layers"]) * (extra_b - extra_a) / dl
-        peak32 = p32 * 4 + extra32
-        P(f"Extrapolated to 32 layers ({p32 / 1e9:.2f} B parameters, {p32 * 4 / 1e9:.1f} GB f32, {p32 * 2 / 1e9:.1f} GB "
-          f"bf16): surgery {per_t:.2f} s per layer + {a['seconds'] - a['layers'] * per_t:.1f} s fixed "
-          f"= **{t32:.0f} s**; peak RSS ≈ {peak32 / 1e9:.1f} GB = **{peak32 / (p32 * 4):.2f}×** the f32 model "
-          f"({peak32 / (p32 * 2):.2f}× the bf16 checkpoint).")
-        P("")
-        P(f"- time ≤ 30 s: {'**met**' if t32 <= 30 else '**missed**'} ({t32:.0f} s extrapolated"
-          f"{'' if t32 <= 30 else f', {t32 / 30:.1f}× the target'})")
-        P(f"- peak memory ≤ 1.2× model size: {'**met**' if peak32 <= 1.2 * p32 * 4 else '**missed**'} "
-          f"({peak32 / (p32 * 4):.2f}× the f32 model)")
-        P("")
 
 # ---- (e) load ----
 jl = [r for r in res if r["bench"] == "load" and r["side"] == "minitron4j"]

@@ -14,6 +14,7 @@ import org.minitron4j.importance.ImportanceScores;
 import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
+import org.minitron4j.prune.CheckpointSurgery;
 import org.minitron4j.prune.PrunePlan;
 import org.minitron4j.prune.PruneOptions;
 import org.minitron4j.prune.PruneReport;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
 
 /** {@code prune}: trim a model to target sizes by an importance ranking; writes a Hugging Face folder and the report. */
 @Command(name = "prune", description = "Prune a model (hidden size, MLP width, heads, layers) by importance scores and "
-        + "write the smaller model as a Hugging Face folder with prune_report.json.")
+        + "write the smaller model as a Hugging Face folder with prune_report.json. With --scores, a Llama-family "
+        + "checkpoint is pruned checkpoint to checkpoint in its own dtype without loading the model.")
 final class PruneCommand implements Runnable {
     static final String REPORT_FILE = "prune_report.json";
 
@@ -69,6 +71,10 @@ final class PruneCommand implements Runnable {
     @Option(names = "--merge-heads", description = "Fold pruned query heads into the most similar kept head of their KV group.")
     boolean mergeHeads;
 
+    @Option(names = "--in-memory", description = "Load the model and prune it in memory, even where --scores allows "
+            + "checkpoint-to-checkpoint surgery (the only way with --ranking magnitude, --data or a GPT-2 model).")
+    boolean inMemory;
+
     @Option(names = "--out", required = true, description = "Output folder for the pruned model.")
     Path out;
 
@@ -81,31 +87,46 @@ final class PruneCommand implements Runnable {
         if (out.toAbsolutePath().normalize().equals(modelOptions.model.toAbsolutePath().normalize())) {
             throw new InvalidInputException("--out " + out + " is the source model folder; choose another folder");
         }
+        int sources = (scores != null ? 1 : 0) + (ranking != null ? 1 : 0) + (calibration.data != null ? 1 : 0);
+        if (sources != 1) {
+            throw new InvalidInputException("give exactly one of --scores DIR, --data FILE (calibrate first) or --ranking magnitude");
+        }
         PruneOptions options = PruneOptions.defaults().withPruneKvGroups(pruneKvGroups).withHeadResidualMerge(mergeHeads);
-        try (Model model = modelOptions.load()) {
-            p.validate(model.config());
-            ImportanceRanking r = ranking(model);
-            try (PruneResult result = Pruner.prune(model, p, r, options)) {
-                Path tokenizerFrom = modelOptions.tokenizer == null ? modelOptions.model
-                        : Files.isDirectory(modelOptions.tokenizer) ? modelOptions.tokenizer : modelOptions.tokenizer.getParent();
-                Checkpoints.save(result.model(), out, Checkpoints.SaveOptions.defaults().withTokenizerFrom(tokenizerFrom));
-                PruneReport report = result.report();
-                ObjectNode node = report.toJsonNode();
-                node.put("source", modelOptions.model.toString());
-                node.put("ranking", scores != null ? scores.toString() : ranking);
-                try {
-                    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve(REPORT_FILE).toFile(), node);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("writing " + out.resolve(REPORT_FILE) + ": " + e.getMessage(), e);
-                }
-                if (json) {
-                    Json.print(node);
-                } else {
-                    System.out.println(report);
-                    report.configDiff().forEach((k, c) -> System.out.printf(Locale.ROOT, "  %s: %d -> %d%n", k, c.before(), c.after()));
-                    System.out.println("wrote " + out + " (" + REPORT_FILE + ")");
+        Path tokenizerFrom = modelOptions.tokenizer == null ? modelOptions.model
+                : Files.isDirectory(modelOptions.tokenizer) ? modelOptions.tokenizer : modelOptions.tokenizer.getParent();
+        ModelConfig config = ModelConfig.fromHuggingFace(modelOptions.model);
+        PruneReport report;
+        boolean streaming = scores != null && !inMemory && config.architecture() != ModelConfig.Architecture.GPT2;
+        if (streaming) { // the model is never loaded
+            System.err.println("prune: checkpoint to checkpoint in the stored dtype, without loading the model"
+                    + " (--in-memory loads it)");
+            p.validate(config);
+            report = CheckpointSurgery.prune(modelOptions.model, out, p, loadScores(scores, config), options, tokenizerFrom);
+        } else {
+            try (Model model = modelOptions.load()) {
+                p.validate(model.config());
+                ImportanceRanking r = ranking(model);
+                try (PruneResult result = Pruner.prune(model, p, r, options)) {
+                    Checkpoints.save(result.model(), out, Checkpoints.SaveOptions.defaults()
+                            .withDtype(Checkpoints.storedDtype(modelOptions.model)).withTokenizerFrom(tokenizerFrom));
+                    report = result.report();
                 }
             }
+        }
+        ObjectNode node = report.toJsonNode();
+        node.put("source", modelOptions.model.toString());
+        node.put("ranking", scores != null ? scores.toString() : ranking);
+        try {
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve(REPORT_FILE).toFile(), node);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + out.resolve(REPORT_FILE) + ": " + e.getMessage(), e);
+        }
+        if (json) {
+            Json.print(node);
+        } else {
+            System.out.println(report);
+            report.configDiff().forEach((k, c) -> System.out.printf(Locale.ROOT, "  %s: %d -> %d%n", k, c.before(), c.after()));
+            System.out.println("wrote " + out + " (" + REPORT_FILE + ")");
         }
     }
 
@@ -155,12 +176,8 @@ final class PruneCommand implements Runnable {
         return out;
     }
 
-    /** Saved scores, a fresh calibration on --data, or the data-free magnitude ranking: exactly one. */
+    /** Saved scores, a fresh calibration on --data, or the data-free magnitude ranking (exactly one is given). */
     private ImportanceRanking ranking(Model model) {
-        int sources = (scores != null ? 1 : 0) + (ranking != null ? 1 : 0) + (calibration.data != null ? 1 : 0);
-        if (sources != 1) {
-            throw new InvalidInputException("give exactly one of --scores DIR, --data FILE (calibrate first) or --ranking magnitude");
-        }
         if (scores != null) {
             return loadScores(scores, model.config());
         }

@@ -53,18 +53,31 @@ public final class Checkpoints {
     }
 
     private static Map<String, NDArray> readLlamaFamily(ModelConfig config, SafeTensors st, NDManager tmp, Path dir) {
-        Map<String, Shape> layout = WeightNames.layout(config);
-        Set<String> unused = new HashSet<>(st.names());
+        checkTensors(config, st, dir);
         Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Shape> e : layout.entrySet()) {
+        for (Map.Entry<String, Shape> e : WeightNames.layout(config).entrySet()) {
             out.put(e.getKey(), read(st, e.getKey(), e.getValue(), tmp, dir));
+        }
+        return out;
+    }
+
+    /**
+     * Checks that a checkpoint of a Llama-family architecture (every one but GPT-2) holds exactly the tensors {@code
+     * config} implies ({@link WeightNames#layout}), each with its shape; buffers such as {@code rotary_emb.inv_freq}
+     * and a tied model's stored lm_head are allowed.
+     *
+     * @throws InvalidInputException naming the folder or file and the tensor that is missing, mis-shaped or unexpected
+     */
+    public static void checkTensors(ModelConfig config, SafeTensors st, Path dir) {
+        Set<String> unused = new HashSet<>(st.names());
+        for (Map.Entry<String, Shape> e : WeightNames.layout(config).entrySet()) {
+            checkShape(st, e.getKey(), e.getValue(), dir);
             unused.remove(e.getKey());
         }
         if (config.tieWordEmbeddings()) {
             unused.remove(WeightNames.LM_HEAD); // some tied checkpoints also store the (identical) head
         }
         checkUnused(unused, dir, config);
-        return out;
     }
 
     /** GPT-2 stores Conv1D weights as [in, out] and q, k, v fused in c_attn; names with or without "transformer.". */
@@ -193,19 +206,52 @@ public final class Checkpoints {
 
     public static void save(Model model, Path dir, SaveOptions options) {
         ModelConfig c = model.config();
+        List<SafeTensorsWriter.NamedTensor> tensors = new ArrayList<>();
+        if (c.architecture() == ModelConfig.Architecture.GPT2) {
+            tensors.addAll(toGpt2(model).values());
+        } else {
+            Map<String, SafeTensorsWriter.NamedTensor> named = new LinkedHashMap<>();
+            model.weights().forEach((name, w) -> plain(named, name, w));
+            tensors.addAll(named.values());
+        }
+        SafeTensorsWriter.write(dir, tensors, options.dtype(), options.maxShardBytes(), WEIGHTS_METADATA);
+        saveConfig(c, dir, options.dtype(), options.tokenizerFrom());
+    }
+
+    /**
+     * The element type a checkpoint stores its weights in, to save a model derived from it in the same type: that of
+     * its first F32, F16 or BF16 tensor (F32 if it has none).
+     */
+    public static DType storedDtype(SafeTensors st) {
+        for (String name : st.names()) {
+            DType t = st.info(name).dtype();
+            if (t == DType.F32 || t == DType.F16 || t == DType.BF16) {
+                return t;
+            }
+        }
+        return DType.F32;
+    }
+
+    /** {@link #storedDtype(SafeTensors)} of the checkpoint in {@code dir} (reads the headers only). */
+    public static DType storedDtype(Path dir) {
+        try (SafeTensors st = SafeTensors.open(dir)) {
+            return storedDtype(st);
+        }
+    }
+
+    /** The {@code __metadata__} of saved weight files (what transformers expects of PyTorch weights). */
+    public static final Map<String, String> WEIGHTS_METADATA = Map.of("format", "pt");
+
+    /**
+     * Everything of a saved folder but the weights: {@code config.json} of {@code c} with {@code torch_dtype} for
+     * {@code dtype}, {@code generation_config.json}, and the {@link #TOKENIZER_FILES} found in {@code tokenizerFrom}
+     * (null: none). {@link #save} writes these after the weights.
+     */
+    public static void saveConfig(ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
         try {
             Files.createDirectories(dir);
-            List<SafeTensorsWriter.NamedTensor> tensors = new ArrayList<>();
-            if (c.architecture() == ModelConfig.Architecture.GPT2) {
-                tensors.addAll(toGpt2(model).values());
-            } else {
-                Map<String, SafeTensorsWriter.NamedTensor> named = new LinkedHashMap<>();
-                model.weights().forEach((name, w) -> plain(named, name, w));
-                tensors.addAll(named.values());
-            }
-            SafeTensorsWriter.write(dir, tensors, options.dtype(), options.maxShardBytes(), Map.of("format", "pt"));
             ObjectNode config = c.toHuggingFace();
-            config.put("torch_dtype", switch (options.dtype()) {
+            config.put("torch_dtype", switch (dtype) {
                 case F16 -> "float16";
                 case BF16 -> "bfloat16";
                 default -> "float32";
@@ -215,9 +261,9 @@ public final class Checkpoints {
             if (c.bosTokenId() != null) gen.put("bos_token_id", c.bosTokenId());
             if (c.eosTokenId() != null) gen.put("eos_token_id", c.eosTokenId());
             writeJson(dir.resolve("generation_config.json"), gen);
-            if (options.tokenizerFrom() != null && !options.tokenizerFrom().toAbsolutePath().equals(dir.toAbsolutePath())) {
+            if (tokenizerFrom != null && !tokenizerFrom.toAbsolutePath().equals(dir.toAbsolutePath())) {
                 for (String f : TOKENIZER_FILES) {
-                    Path src = options.tokenizerFrom().resolve(f);
+                    Path src = tokenizerFrom.resolve(f);
                     if (Files.isRegularFile(src)) {
                         Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                     }

@@ -165,6 +165,38 @@ public final class SafeTensors implements AutoCloseable {
         return bytes.rewind();
     }
 
+    /**
+     * Reads the raw little-endian bytes {@code [offset, offset + dst.remaining())} of a tensor's data into {@code dst}
+     * (up to its limit) by positional reads, without mapping the file: for copying parts of a tensor, e.g. a range of
+     * rows, in its stored type.
+     *
+     * @throws InvalidInputException if the tensor is absent
+     * @throws IllegalArgumentException if the range lies outside the tensor
+     * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
+     */
+    public void readBytes(String name, long offset, ByteBuffer dst) {
+        if (closed) {
+            throw new IllegalStateException(source + ": checkpoint is closed");
+        }
+        TensorInfo t = info(name);
+        if (offset < 0 || offset + dst.remaining() > t.byteLength()) {
+            throw new IllegalArgumentException("bytes [" + offset + ", " + (offset + dst.remaining()) + ") outside tensor '"
+                    + name + "' of " + t.byteLength() + " bytes");
+        }
+        long position = t.dataOffset() + offset;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channels.get(t.file()).read(dst, position);
+                if (n < 0) {
+                    throw new IOException("unexpected end of file at byte " + position + " (truncated?)");
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(t.file() + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
     /** Closes the files. Tensors already read stay valid: they are copies. */
     @Override
     public void close() {

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
 
 /**
- * Saves f32 tensors as a safetensors checkpoint that Hugging Face tools and {@link SafeTensors} can load: one
+ * Saves f32 tensors ({@link #write}), or tensors whose bytes are produced while writing, each in its own type
+ * ({@link #writeRaw}), as a safetensors checkpoint that Hugging Face tools and {@link SafeTensors} can load: one
  * {@value SafeTensors#SINGLE_FILE}, or shards plus {@value SafeTensors#INDEX_FILE} when it would exceed a size limit.
  * Each file is written atomically, so a crash never leaves a half-written checkpoint file under its final name.
  */
@@ -67,6 +68,42 @@ public final class SafeTensorsWriter {
         }
     }
 
+    /** Receives a tensor's bytes: writes all of {@code bytes} (position to limit) to the file. */
+    @FunctionalInterface
+    public interface ByteSink {
+        void write(ByteBuffer bytes) throws IOException;
+    }
+
+    /** Produces a tensor's data when its turn comes: exactly numel × element size little-endian bytes. */
+    @FunctionalInterface
+    public interface TensorBody {
+        void writeTo(ByteSink sink) throws IOException;
+    }
+
+    /** One tensor to save in its own element type, its bytes produced by {@code body} while the file is written. */
+    public record RawTensor(String name, DType dtype, long[] shape, TensorBody body) {
+        public RawTensor {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(dtype, "dtype");
+            Objects.requireNonNull(body, "body");
+            shape = shape.clone();
+        }
+
+        /** A copy of the shape. */
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        long byteLength() {
+            long n = dtype.byteSize();
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return n;
+        }
+    }
+
     /**
      * Writes the tensors, in the given order, converted to {@code dtype} (F32, F16 or BF16; F16 and BF16 round to
      * nearest even). Writes {@value SafeTensors#SINGLE_FILE} if everything fits in {@code maxShardBytes} of tensor data
@@ -85,13 +122,40 @@ public final class SafeTensorsWriter {
             throw new InvalidInputException(dir + ": cannot save a checkpoint as " + dtype + "; use F32, F16 or BF16");
         }
         validate(tensors);
+        Encoder encoder = new Encoder(dtype);
+        List<RawTensor> raw = new ArrayList<>();
+        for (NamedTensor t : tensors) {
+            raw.add(new RawTensor(t.name(), dtype, t.shape, sink -> encoder.encode(t.data(), sink)));
+        }
+        writeRaw(dir, raw, maxShardBytes, metadata);
+    }
+
+    /**
+     * Writes the tensors in the given order, each in its own type, as {@link #write} lays them out in files (one file,
+     * or shards plus an index, each file atomic; stale files of an earlier save deleted). Each tensor's body runs once,
+     * in order, while its file is written; a body that writes a wrong number of bytes fails the save.
+     *
+     * @throws IllegalArgumentException if names repeat or are reserved, or a shape is negative
+     * @throws IllegalStateException if a body writes more or fewer bytes than its shape and type need
+     * @throws UncheckedIOException if writing fails
+     */
+    public static void writeRaw(Path dir, List<RawTensor> tensors, long maxShardBytes, Map<String, String> metadata) {
+        Set<String> names = new HashSet<>();
+        for (RawTensor t : tensors) {
+            if (t.name().isEmpty() || t.name().equals("__metadata__") || !names.add(t.name())) {
+                throw new IllegalArgumentException("tensor name '" + t.name() + "' is empty, reserved or repeated");
+            }
+            if (Arrays.stream(t.shape).anyMatch(d -> d < 0)) {
+                throw new IllegalArgumentException("tensor '" + t.name() + "': negative shape " + Arrays.toString(t.shape));
+            }
+        }
         Map<String, String> sortedMetadata = metadata == null ? Map.of() : new TreeMap<>(metadata);
 
-        List<List<NamedTensor>> shards = new ArrayList<>();
+        List<List<RawTensor>> shards = new ArrayList<>();
         long shardBytes = 0;
         long totalBytes = 0;
-        for (NamedTensor t : tensors) {
-            long bytes = t.numel() * dtype.byteSize();
+        for (RawTensor t : tensors) {
+            long bytes = t.byteLength();
             if (shards.isEmpty() || (maxShardBytes > 0 && shardBytes > 0 && shardBytes + bytes > maxShardBytes)) {
                 shards.add(new ArrayList<>());
                 shardBytes = 0;
@@ -105,7 +169,7 @@ public final class SafeTensorsWriter {
             Files.createDirectories(dir);
             Set<String> written = new HashSet<>();
             if (shards.size() <= 1) {
-                writeFile(dir, SafeTensors.SINGLE_FILE, tensors, dtype, sortedMetadata);
+                writeFile(dir, SafeTensors.SINGLE_FILE, tensors, sortedMetadata);
                 written.add(SafeTensors.SINGLE_FILE);
             } else {
                 ObjectNode index = JSON.createObjectNode();
@@ -113,9 +177,9 @@ public final class SafeTensorsWriter {
                 ObjectNode weightMap = index.putObject("weight_map");
                 for (int i = 0; i < shards.size(); i++) {
                     String fileName = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                    writeFile(dir, fileName, shards.get(i), dtype, sortedMetadata);
+                    writeFile(dir, fileName, shards.get(i), sortedMetadata);
                     written.add(fileName);
-                    for (NamedTensor t : shards.get(i)) {
+                    for (RawTensor t : shards.get(i)) {
                         weightMap.put(t.name(), fileName);
                     }
                 }
@@ -130,12 +194,60 @@ public final class SafeTensorsWriter {
         }
     }
 
-    private static void validate(List<NamedTensor> tensors) {
-        Set<String> names = new HashSet<>();
-        for (NamedTensor t : tensors) {
-            if (t.name().isEmpty() || t.name().equals("__metadata__") || !names.add(t.name())) {
-                throw new IllegalArgumentException("tensor name '" + t.name() + "' is empty, reserved or repeated");
+    /**
+     * {@code values} as little-endian {@code dtype} bytes (F32, F16 or BF16; halves round to nearest even, as {@link
+     * #write} stores them), in a new heap buffer at position 0.
+     */
+    public static ByteBuffer encode(float[] values, DType dtype) {
+        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+        Encoder.encode(values, new short[values.length], values.length, dtype, out);
+        return out.rewind();
+    }
+
+    /** Converts floats to a checkpoint type through reused buffers of {@link #CHUNK} elements. */
+    private static final class Encoder {
+        private final DType dtype;
+        private ByteBuffer io;
+        private float[] floats;
+        private short[] halves;
+
+        Encoder(DType dtype) {
+            this.dtype = dtype;
+        }
+
+        /** Writes {@code data}'s floats (position to limit; its position is left alone) to {@code sink}. */
+        void encode(FloatBuffer data, ByteSink sink) throws IOException {
+            if (io == null) { // allocated on first use, once per save
+                io = ByteBuffer.allocateDirect(CHUNK * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+                floats = new float[CHUNK];
+                halves = new short[CHUNK];
             }
+            FloatBuffer src = data.duplicate();
+            while (src.hasRemaining()) {
+                int n = Math.min(CHUNK, src.remaining());
+                src.get(floats, 0, n);
+                io.clear();
+                encode(floats, halves, n, dtype, io);
+                sink.write(io.flip());
+            }
+        }
+
+        /** Puts the first {@code n} floats into {@code out} as {@code dtype}; {@code halves} is scratch space. */
+        static void encode(float[] floats, short[] halves, int n, DType dtype, ByteBuffer out) {
+            if (dtype == DType.F32) {
+                out.asFloatBuffer().put(floats, 0, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    halves[i] = dtype == DType.F16 ? Float16.floatToHalf(floats[i]) : Float16.floatToBf16(floats[i]);
+                }
+                out.asShortBuffer().put(halves, 0, n);
+            }
+            out.position(out.position() + n * dtype.byteSize());
+        }
+    }
+
+    private static void validate(List<NamedTensor> tensors) {
+        for (NamedTensor t : tensors) {
             if (Arrays.stream(t.shape).anyMatch(d -> d < 0) || t.numel() != t.data().remaining()) {
                 throw new IllegalArgumentException("tensor '" + t.name() + "': shape " + Arrays.toString(t.shape)
                         + " does not match its " + t.data().remaining() + " values");
@@ -143,18 +255,18 @@ public final class SafeTensorsWriter {
         }
     }
 
-    private static void writeFile(Path dir, String fileName, List<NamedTensor> tensors, DType dtype,
-            Map<String, String> metadata) throws IOException {
+    private static void writeFile(Path dir, String fileName, List<RawTensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
         long offset = 0;
-        for (NamedTensor t : tensors) {
-            long end = offset + t.numel() * dtype.byteSize();
+        for (RawTensor t : tensors) {
+            long end = offset + t.byteLength();
             ObjectNode entry = header.putObject(t.name());
-            entry.put("dtype", dtype.safetensorsName());
+            entry.put("dtype", t.dtype().safetensorsName());
             Arrays.stream(t.shape).forEach(entry.putArray("shape")::add);
             entry.putArray("data_offsets").add(offset).add(end);
             offset = end;
@@ -169,25 +281,16 @@ public final class SafeTensorsWriter {
         }
         writeAtomically(dir, fileName, channel -> {
             writeFully(channel, head.flip());
-            ByteBuffer io = ByteBuffer.allocateDirect(CHUNK * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            float[] floats = new float[CHUNK];
-            short[] halves = new short[CHUNK];
-            for (NamedTensor t : tensors) {
-                FloatBuffer src = t.data().duplicate(); // leaves the caller's position alone
-                while (src.hasRemaining()) {
-                    int n = Math.min(CHUNK, src.remaining());
-                    src.get(floats, 0, n);
-                    io.clear();
-                    if (dtype == DType.F32) {
-                        io.asFloatBuffer().put(floats, 0, n);
-                    } else {
-                        for (int i = 0; i < n; i++) {
-                            halves[i] = dtype == DType.F16 ? Float16.floatToHalf(floats[i])
-                                    : Float16.floatToBf16(floats[i]);
-                        }
-                        io.asShortBuffer().put(halves, 0, n);
-                    }
-                    writeFully(channel, io.limit(n * dtype.byteSize()));
+            long[] written = new long[1];
+            for (RawTensor t : tensors) {
+                written[0] = 0;
+                t.body().writeTo(bytes -> {
+                    written[0] += bytes.remaining();
+                    writeFully(channel, bytes);
+                });
+                if (written[0] != t.byteLength()) {
+                    throw new IllegalStateException("tensor '" + t.name() + "': wrote " + written[0] + " bytes, its shape "
+                            + Arrays.toString(t.shape) + " of " + t.dtype() + " needs " + t.byteLength());
                 }
             }
         });

@@ -2,7 +2,7 @@ package org.minitron4j.prune;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -14,14 +14,15 @@ import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.model.WeightNames;
 
 /**
  * Structured pruning surgery: keeps the top-ranked layers, hidden channels, attention heads (per KV group) and MLP
  * neurons of a model and returns a new model of the plan's shape. Kept indices stay in their original order.
  *
- * <p>Slicing happens on the Java side into fresh contiguous arrays, so the result shares no storage with the original,
- * which is never modified. What is removed per axis:
+ * <p>What is kept is decided once, from the config, plan and ranking alone ({@link Selection}); this class applies it
+ * to a model in memory by index selection in libtorch, into fresh tensors, so the result shares no storage with the
+ * original, which is never modified. {@link CheckpointSurgery} applies the same selection checkpoint to checkpoint.
+ * What is removed per axis:
  * <ul>
  *   <li>hidden channel j: column j of the embedding, learned positions and lm_head, entry j of every norm weight and
  *       bias, input column j of q/k/v/gate/up, output row j (and bias entry) of o_proj and down;</li>
@@ -47,129 +48,21 @@ public final class Pruner {
      * for an impossible plan or a ranking of the wrong length or with NaN scores.
      */
     public static PruneResult prune(Model model, PrunePlan plan, ImportanceRanking ranking, PruneOptions options) {
-        ModelConfig c = model.config();
-        ModelConfig t = plan.targetConfig(c);
-        checkOptions(c, t, options);
-        int hd = c.headDim(), g = c.groupSize(), gNew = t.groupSize();
-
-        // ---- what to keep ----
-        int[] layers;
-        if (plan.numLayers() != null && t.numLayers() < c.numLayers()) {
-            layers = topK(scores(ranking.layerScores(), c.numLayers(), "layerScores()"), t.numLayers());
-        } else if (plan.dropLayers() != null) {
-            Set<Integer> drop = new HashSet<>(plan.dropLayers());
-            layers = java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !drop.contains(l)).toArray();
-        } else {
-            layers = all(c.numLayers());
-        }
-        int[] channels = t.hiddenSize() < c.hiddenSize()
-                ? topK(scores(ranking.channelScores(), c.hiddenSize(), "channelScores()"), t.hiddenSize())
-                : all(c.hiddenSize());
-        boolean headsChange = t.numAttentionHeads() < c.numAttentionHeads();
-        Map<Integer, List<Integer>> keptHeads = new LinkedHashMap<>(), keptGroups = new LinkedHashMap<>(),
-                keptNeurons = new LinkedHashMap<>();
+        Selection sel = Selection.of(model.config(), plan, ranking, options);
         List<PruneReport.HeadMerge> merges = new ArrayList<>();
-        Map<Integer, int[]> headIdx = new LinkedHashMap<>(), groupIdx = new LinkedHashMap<>(), neuronIdx = new LinkedHashMap<>();
-        for (int l : layers) {
-            int[] heads, groups;
-            if (headsChange) {
-                double[] hs = scores(ranking.headScores(l), c.numAttentionHeads(), "headScores(" + l + ")");
-                if (t.numKeyValueHeads() < c.numKeyValueHeads()) {
-                    double[] gs = new double[c.numKeyValueHeads()]; // a group's score: the sum of its query heads'
-                    for (int h = 0; h < hs.length; h++) {
-                        gs[h / g] += hs[h];
-                    }
-                    groups = topK(gs, t.numKeyValueHeads());
-                } else {
-                    groups = all(c.numKeyValueHeads());
-                }
-                // within each kept group, the top gNew query heads; query head h belongs to group h / g
-                List<Integer> hl = new ArrayList<>();
-                for (int j : groups) {
-                    double[] within = Arrays.copyOfRange(hs, j * g, (j + 1) * g);
-                    for (int r : topK(within, gNew)) {
-                        hl.add(j * g + r);
-                    }
-                }
-                heads = hl.stream().mapToInt(Integer::intValue).toArray();
-            } else {
-                heads = all(c.numAttentionHeads());
-                groups = all(c.numKeyValueHeads());
-            }
-            int[] neurons = t.intermediateSize() < c.intermediateSize()
-                    ? topK(scores(ranking.neuronScores(l), c.intermediateSize(), "neuronScores(" + l + ")"), t.intermediateSize())
-                    : all(c.intermediateSize());
-            headIdx.put(l, heads);
-            groupIdx.put(l, groups);
-            neuronIdx.put(l, neurons);
-            keptHeads.put(l, boxed(heads));
-            keptGroups.put(l, boxed(groups));
-            keptNeurons.put(l, boxed(neurons));
-        }
-
-        // ---- surgery ----
-        Src src = name -> model.weight(name).toFloatArray(); // read when needed, not kept
-        int vocab = c.vocabSize(), d = c.hiddenSize(), ff = c.intermediateSize();
-        int qOut = c.numAttentionHeads() * hd, kvOut = c.numKeyValueHeads() * hd;
+        // index selection in libtorch, one tensor at a time (nothing goes through Java arrays but a merged o_proj)
         try (NDManager tmp = NDManager.newBaseManager(model.device())) {
             Map<String, NDArray> w = new LinkedHashMap<>();
-            Out out = new Out(tmp, w);
-            out.put(WeightNames.EMBED, take(src.get(WeightNames.EMBED), vocab, d, null, channels), vocab, channels.length);
-            if (c.learnedPositions()) {
-                int p = c.maxPositionEmbeddings();
-                out.put(WeightNames.POSITIONS, take(src.get(WeightNames.POSITIONS), p, d, null, channels), p, channels.length);
+            for (Selection.Cut cut : sel.cuts()) {
+                NDArray source = model.weight(cut.source());
+                if (cut.mergeLayer() >= 0) {
+                    float[] o = sel.mergedOProj(cut.mergeLayer(), name -> model.weight(name).toFloatArray(), merges);
+                    source = tmp.create(o, source.getShape());
+                }
+                w.put(cut.target(), select(tmp, source, cut.rows(), cut.cols()));
             }
-            boolean normBias = c.norm() != ModelConfig.NormType.RMS;
-            for (int i = 0; i < layers.length; i++) {
-                int l = layers[i];
-                int[] qRows = expand(headIdx.get(l), hd), kvRows = expand(groupIdx.get(l), hd), n = neuronIdx.get(l);
-                norm(out, src, WeightNames.attnNorm(l), WeightNames.attnNorm(i), channels, normBias);
-                linear(out, src, WeightNames.q(l), WeightNames.q(i), qOut, d, qRows, channels, c.attentionBias());
-                linear(out, src, WeightNames.k(l), WeightNames.k(i), kvOut, d, kvRows, channels, c.attentionBias());
-                linear(out, src, WeightNames.v(l), WeightNames.v(i), kvOut, d, kvRows, channels, c.attentionBias());
-                float[] o = src.get(WeightNames.o(l) + ".weight"); // (d, heads·hd)
-                if (options.headResidualMerge() && headsChange) {
-                    o = merge(o, src.get(WeightNames.q(l) + ".weight"), c.attentionBias() ? src.get(WeightNames.q(l) + ".bias") : null,
-                            c, l, groupIdx.get(l), headIdx.get(l), merges);
-                }
-                out.put(WeightNames.o(i) + ".weight", take(o, d, qOut, channels, qRows), channels.length, qRows.length);
-                if (c.attentionOutputBias()) {
-                    out.put(WeightNames.o(i) + ".bias", take(src.get(WeightNames.o(l) + ".bias"), 1, d, null, channels), channels.length);
-                }
-                norm(out, src, WeightNames.mlpNorm(l), WeightNames.mlpNorm(i), channels, normBias);
-                if (c.gatedMlp()) {
-                    linear(out, src, WeightNames.gate(l), WeightNames.gate(i), ff, d, n, channels, c.mlpBias());
-                }
-                linear(out, src, WeightNames.up(l), WeightNames.up(i), ff, d, n, channels, c.mlpBias());
-                out.put(WeightNames.down(i) + ".weight", take(src.get(WeightNames.down(l) + ".weight"), d, ff, channels, n),
-                        channels.length, n.length);
-                if (c.mlpBias()) {
-                    out.put(WeightNames.down(i) + ".bias", take(src.get(WeightNames.down(l) + ".bias"), 1, d, null, channels), channels.length);
-                }
-            }
-            norm(out, src, WeightNames.FINAL_NORM, WeightNames.FINAL_NORM, channels, normBias);
-            if (!c.tieWordEmbeddings()) {
-                out.put(WeightNames.LM_HEAD, take(src.get(WeightNames.LM_HEAD), vocab, d, null, channels), vocab, channels.length);
-            }
-            Model pruned = new Model(t, w, model.device());
-            PruneReport report = new PruneReport(plan, options, c, t, model.parameterCount(), pruned.parameterCount(),
-                    boxed(layers), boxed(channels), keptHeads, keptGroups, keptNeurons, merges);
-            return new PruneResult(pruned, report);
-        }
-    }
-
-    private static void checkOptions(ModelConfig c, ModelConfig t, PruneOptions options) {
-        boolean mha = c.numKeyValueHeads() == c.numAttentionHeads() && t.numKeyValueHeads() == t.numAttentionHeads();
-        if (t.numKeyValueHeads() < c.numKeyValueHeads() && !mha && !options.pruneKvGroups()) {
-            throw new InvalidInputException("num_key_value_heads " + t.numKeyValueHeads() + " < " + c.numKeyValueHeads()
-                    + " drops whole KV groups; enable PruneOptions.withPruneKvGroups(true) (modelopt >= 0.41 keeps them)");
-        }
-        if (options.requireCheckpointShapes() && c.architecture() == ModelConfig.Architecture.GPT2
-                && t.hiddenSize() != t.numAttentionHeads() * t.headDim()) {
-            throw new InvalidInputException("gpt2: hidden_size " + t.hiddenSize() + " must equal num_attention_heads × head_dim = "
-                    + t.numAttentionHeads() + " × " + t.headDim() + " = " + t.numAttentionHeads() * t.headDim()
-                    + " (GPT-2 checkpoints fuse q, k, v into [hidden, 3·hidden]); prune hidden_size and num_attention_heads"
-                    + " together, or turn off PruneOptions.requireCheckpointShapes for an in-memory model");
+            Model pruned = new Model(sel.after(), w, model.device());
+            return new PruneResult(pruned, sel.report(merges));
         }
     }
 
@@ -178,11 +71,11 @@ public final class Pruner {
      * a kept group has its columns added onto those of the kept head of the same group with the most similar query
      * projection (cosine over its q rows and bias).
      */
-    private static float[] merge(float[] o, float[] q, float[] qBias, ModelConfig c, int layer, int[] groups, int[] kept,
+    static float[] merge(float[] o, float[] q, float[] qBias, ModelConfig c, int layer, int[] groups, int[] kept,
                                  List<PruneReport.HeadMerge> merges) {
         int hd = c.headDim(), g = c.groupSize(), d = c.hiddenSize(), cols = c.numAttentionHeads() * hd;
         float[] m = o.clone();
-        Set<Integer> keptSet = new HashSet<>(boxed(kept));
+        Set<Integer> keptSet = new HashSet<>(Selection.boxed(kept));
         for (int j : groups) {
             for (int p = j * g; p < (j + 1) * g; p++) {
                 if (keptSet.contains(p)) {
@@ -233,100 +126,27 @@ public final class Pruner {
         return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 
-    private static void linear(Out out, Src src, String from, String to, int rows, int cols, int[] keepRows,
-                               int[] keepCols, boolean bias) {
-        out.put(to + ".weight", take(src.get(from + ".weight"), rows, cols, keepRows, keepCols), keepRows.length, keepCols.length);
-        if (bias) {
-            out.put(to + ".bias", take(src.get(from + ".bias"), 1, rows, null, keepRows), keepRows.length);
+    /**
+     * Rows {@code rows} and columns {@code cols} (null: all) of {@code source}, a 1-d source: its elements {@code
+     * rows}; a fresh tensor in {@code tmp}, which the new model's constructor takes over.
+     */
+    private static NDArray select(NDManager tmp, NDArray source, int[] rows, int[] cols) {
+        NDArray x = source;
+        if (rows != null) {
+            x = x.get(new NDIndex("{}", index(tmp, rows)));
         }
+        if (cols != null) {
+            x = x.get(new NDIndex(":, {}", index(tmp, cols)));
+        }
+        if (x == source) {
+            x = source.duplicate();
+        }
+        x.attach(tmp);
+        return x;
     }
 
-    private static void norm(Out out, Src src, String from, String to, int[] channels, boolean bias) {
-        float[] weight = src.get(from + ".weight");
-        int d = weight.length;
-        out.put(to + ".weight", take(weight, 1, d, null, channels), channels.length);
-        if (bias) {
-            out.put(to + ".bias", take(src.get(from + ".bias"), 1, d, null, channels), channels.length);
-        }
-    }
-
-    /** Rows {@code keepRows} and columns {@code keepCols} (null: all) of a row-major [rows, cols] matrix, as a new array. */
-    static float[] take(float[] w, int rows, int cols, int[] keepRows, int[] keepCols) {
-        if (w.length != rows * cols) {
-            throw new IllegalStateException("expected " + rows + "×" + cols + " values, got " + w.length);
-        }
-        int nr = keepRows == null ? rows : keepRows.length, nc = keepCols == null ? cols : keepCols.length;
-        float[] out = new float[nr * nc];
-        for (int i = 0; i < nr; i++) {
-            int r = keepRows == null ? i : keepRows[i];
-            if (keepCols == null) {
-                System.arraycopy(w, r * cols, out, i * nc, cols);
-            } else {
-                for (int j = 0; j < nc; j++) {
-                    out[i * nc + j] = w[r * cols + keepCols[j]];
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Head (or group) indices to the rows of their channels: h → h·hd .. h·hd + hd − 1. */
-    static int[] expand(int[] heads, int hd) {
-        int[] rows = new int[heads.length * hd];
-        for (int i = 0; i < heads.length; i++) {
-            for (int x = 0; x < hd; x++) {
-                rows[i * hd + x] = heads[i] * hd + x;
-            }
-        }
-        return rows;
-    }
-
-    /** Indices of the k largest scores, ascending; ties keep the lower index. */
-    static int[] topK(double[] scores, int k) {
-        Integer[] order = new Integer[scores.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a])); // stable: ties stay in index order
-        int[] top = new int[k];
-        for (int i = 0; i < k; i++) {
-            top[i] = order[i];
-        }
-        Arrays.sort(top);
-        return top;
-    }
-
-    private static double[] scores(double[] s, int expected, String what) {
-        if (s == null || s.length != expected) {
-            throw new InvalidInputException("ranking " + what + " has " + (s == null ? "no" : String.valueOf(s.length))
-                    + " scores, expected " + expected);
-        }
-        for (int i = 0; i < s.length; i++) {
-            if (Double.isNaN(s[i])) {
-                throw new InvalidInputException("ranking " + what + " has NaN at index " + i);
-            }
-        }
-        return s;
-    }
-
-    private static int[] all(int n) {
-        return java.util.stream.IntStream.range(0, n).toArray();
-    }
-
-    private static List<Integer> boxed(int[] a) {
-        return Arrays.stream(a).boxed().toList();
-    }
-
-    /** The original's weights by name, copied out as fresh float arrays. */
-    @FunctionalInterface
-    private interface Src {
-        float[] get(String name);
-    }
-
-    /** Collects new tensors into a scratch manager; the model's constructor takes them over. */
-    private record Out(NDManager tmp, Map<String, NDArray> w) {
-        void put(String name, float[] data, long... shape) {
-            w.put(name, tmp.create(data, new Shape(shape)));
-        }
+    /** Indices as an int64 tensor. */
+    private static NDArray index(NDManager tmp, int[] keep) {
+        return tmp.create(Arrays.stream(keep).asLongStream().toArray());
     }
 }

@@ -45,16 +45,17 @@ import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.SafeTensorsWriter;
 import org.minitron4j.model.Tokenizer;
 import org.minitron4j.model.WeightNames;
+import org.minitron4j.prune.CheckpointSurgery;
+import org.minitron4j.prune.PruneOptions;
 import org.minitron4j.prune.PrunePlan;
-import org.minitron4j.prune.PruneResult;
-import org.minitron4j.prune.Pruner;
+import org.minitron4j.prune.PruneReport;
 import org.minitron4j.train.TrainConfig;
 import org.minitron4j.train.TrainingLog;
 
 /**
  * The Java side of {@code bench/run.sh}: one benchmark per JVM, one JSON line of results on stdout (everything else on
  * stderr). Not part of the library; run with the test classpath. Usage: {@code Bench <name> key=value...} with names
- * calib, distill, winogrande, surgery, write-ckpt, load.
+ * calib, distill, winogrande, surgery, write-8b, write-ckpt, load.
  */
 public final class Bench {
     private static final JsonMapper JSON = new JsonMapper();
@@ -75,7 +76,8 @@ public final class Bench {
             case "calib" -> calib(a, dev, out);
             case "distill" -> distill(a, dev, out);
             case "winogrande" -> winogrande(a, dev, out);
-            case "surgery" -> surgery(a, dev, out);
+            case "surgery" -> surgery(a, out);
+            case "write-8b" -> writeLlama8b(a, out);
             case "write-ckpt" -> writeCheckpoint(a, out);
             case "load" -> load(a, dev, out);
             default -> throw new IllegalArgumentException("unknown benchmark " + argv[0]);
@@ -208,7 +210,7 @@ public final class Bench {
         }
     }
 
-    // ---- (d) surgery of a Llama-3.1-8B-shaped model, a few layers + embeddings ----
+    // ---- (d) checkpoint-to-checkpoint surgery of a Llama-3.1-8B-shaped bf16 checkpoint ----
 
     private record RandomRanking(ModelConfig c, long seed) implements ImportanceRanking {
         private double[] r(int n, long salt) {
@@ -220,54 +222,47 @@ public final class Bench {
         @Override public double[] layerScores() { return r(c.numLayers(), 4); }
     }
 
-    static ModelConfig llama8b(int layers, int vocab) {
-        return ModelConfig.llama(vocab, 4096, 14336, layers, 32, 8);
+    /** Llama-3.1-8B: vocab 128256, hidden 4096, ffn 14336, 32 layers, 32 query heads in 8 KV groups, untied head. */
+    static ModelConfig llama8b(int layers) {
+        return new ModelConfig.Builder(ModelConfig.llama(128256, 4096, 14336, layers, 32, 8))
+                .rope(500000, new ModelConfig.RopeScaling(8, 1, 4, 8192)).maxPositionEmbeddings(131072).build();
     }
 
-    /** Random N(0, 0.02) weights drawn natively (no Java heap copies); norm gains 1. */
-    static Model nativeRandom(ModelConfig c, Device dev) {
-        try (NDManager tmp = NDManager.newBaseManager(dev)) {
-            tmp.getEngine().setRandomSeed(7);
-            Map<String, NDArray> w = new LinkedHashMap<>();
-            for (Map.Entry<String, Shape> e : WeightNames.layout(c).entrySet()) {
-                boolean norm = e.getValue().dimension() == 1;
-                w.put(e.getKey(), norm ? tmp.ones(e.getValue()) : tmp.randomNormal(0f, 0.02f, e.getValue(), DataType.FLOAT32));
-            }
-            return new Model(c, w, dev);
-        }
+    /** Writes the bf16 checkpoint of {@code llama8b(layers=32)} in 5 GiB shards, as Hugging Face ships it. */
+    private static void writeLlama8b(Map<String, String> a, ObjectNode out) throws IOException {
+        ModelConfig c = llama8b(Integer.parseInt(a.getOrDefault("layers", "32")));
+        writeBf16(c, Path.of(a.get("dir")), 5L << 30, out);
     }
 
-    private static void surgery(Map<String, String> a, Device dev, ObjectNode out) {
-        int layers = Integer.parseInt(a.getOrDefault("layers", "4"));
-        int vocab = Integer.parseInt(a.getOrDefault("vocab", "128256"));
-        ModelConfig c = llama8b(layers, vocab);
-        // the Llama-3.1-Minitron-4B-Width shape: hidden 3072, ffn 9216, heads unchanged
+    /**
+     * {@code CheckpointSurgery.prune} of the checkpoint {@code dir} into {@code out} with the plan of
+     * Llama-3.1-Minitron-4B-Width (hidden 3072, ffn 9216, heads unchanged) and seeded random scores; writes the report
+     * (kept indices) to {@code indices} for the PyTorch reference. Peak RSS is the whole process's VmHWM.
+     */
+    private static void surgery(Map<String, String> a, ObjectNode out) throws IOException {
+        Path dir = Path.of(a.get("dir")), target = Path.of(a.get("out"));
+        ModelConfig c = ModelConfig.fromHuggingFace(dir);
         PrunePlan plan = PrunePlan.builder().hiddenSize(3072).intermediateSize(9216).build();
+        long rss0 = procStatusKb("VmRSS");
         long t0 = System.nanoTime();
-        try (Model m = nativeRandom(c, dev)) {
-            double create = (System.nanoTime() - t0) / 1e9;
-            System.gc();
-            long rssModel = procStatusKb("VmRSS");
-            resetPeakRss();
-            long t1 = System.nanoTime();
-            PruneResult r = Pruner.prune(m, plan, new RandomRanking(c, 5));
-            double secs = (System.nanoTime() - t1) / 1e9;
-            long hwm = procStatusKb("VmHWM");
-            r.model().close();
-            // stage split: what reading every weight into Java arrays (as Pruner's src.get does) costs on its own
-            long t2 = System.nanoTime();
-            long sink = 0;
-            for (NDArray w : m.weights().values()) {
-                sink += w.toFloatArray().length;
+        PruneReport r = CheckpointSurgery.prune(dir, target, plan, new RandomRanking(c, 5), PruneOptions.defaults());
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long hwm = procStatusKb("VmHWM");
+        Files.writeString(Path.of(a.get("indices")), r.toJson());
+        out.put("layers", c.numLayers()).put("vocab", c.vocabSize()).put("params", r.parametersBefore())
+                .put("pruned_params", r.parametersAfter()).put("source_bytes", weightBytes(dir))
+                .put("out_bytes", weightBytes(target)).put("seconds", secs)
+                .put("rss_before_kb", rss0).put("peak_rss_kb", hwm).put("heap_max_bytes", Runtime.getRuntime().maxMemory());
+    }
+
+    /** Total size of a folder's safetensors files. */
+    static long weightBytes(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            long n = 0;
+            for (Path p : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                n += Files.size(p);
             }
-            double read = (System.nanoTime() - t2) / 1e9;
-            out.put("read_seconds", read).put("read_floats", sink);
-            out.put("layers", layers).put("vocab", vocab).put("params", c.parameterCount())
-                    .put("pruned_params", r.model().parameterCount())
-                    .put("model_f32_bytes", c.parameterCount() * 4).put("model_bf16_bytes", c.parameterCount() * 2)
-                    .put("create_seconds", create).put("seconds", secs)
-                    .put("rss_before_kb", rssModel).put("peak_rss_kb", hwm)
-                    .put("heap_max_bytes", Runtime.getRuntime().maxMemory());
+            return n;
         }
     }
 
@@ -278,31 +273,38 @@ public final class Bench {
         return ModelConfig.llama(32000, 2048, 5632, 24, 16, 4);
     }
 
-    /** Writes a bf16 checkpoint of {@link #loadShape()}; tensors of one shape share one random buffer (little memory). */
+    /** Writes the bf16 checkpoint of {@link #loadShape()} as one file. */
     private static void writeCheckpoint(Map<String, String> a, ObjectNode out) throws IOException {
-        ModelConfig c = loadShape();
-        Path dir = Path.of(a.get("dir"));
-        Map<Shape, FloatBuffer> byShape = new HashMap<>();
+        writeBf16(loadShape(), Path.of(a.get("dir")), 0, out);
+    }
+
+    /**
+     * Writes a bf16 checkpoint of random weights (uniform ±0.035, norm gains 1) and its config.json; tensors of one
+     * shape share one random buffer, encoded once, so writing costs little more than the disk.
+     */
+    private static void writeBf16(ModelConfig c, Path dir, long maxShardBytes, ObjectNode out) throws IOException {
+        Map<Shape, ByteBuffer> byShape = new HashMap<>();
         SplittableRandom rng = new SplittableRandom(11);
-        List<SafeTensorsWriter.NamedTensor> ts = new ArrayList<>();
+        List<SafeTensorsWriter.RawTensor> ts = new ArrayList<>();
         for (Map.Entry<String, Shape> e : WeightNames.layout(c).entrySet()) {
-            FloatBuffer b = byShape.computeIfAbsent(e.getValue(), s -> {
-                FloatBuffer f = ByteBuffer.allocateDirect(Math.toIntExact(s.size() * 4)).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-                for (int i = 0; i < f.capacity(); i++) {
-                    f.put(i, s.dimension() == 1 ? 1f : (float) ((rng.nextDouble() - 0.5) * 0.07));
+            ByteBuffer b = byShape.computeIfAbsent(e.getValue(), s -> {
+                ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(s.size() * 2));
+                float[] chunk = new float[1 << 20];
+                for (long done = 0; done < s.size(); done += chunk.length) {
+                    int n = (int) Math.min(chunk.length, s.size() - done);
+                    for (int i = 0; i < n; i++) {
+                        chunk[i] = s.dimension() == 1 ? 1f : (float) ((rng.nextDouble() - 0.5) * 0.07);
+                    }
+                    bytes.put(SafeTensorsWriter.encode(n == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, n), DType.BF16));
                 }
-                return f;
+                return bytes.flip();
             });
-            ts.add(new SafeTensorsWriter.NamedTensor(e.getKey(), e.getValue().getShape(), b.duplicate()));
+            ts.add(new SafeTensorsWriter.RawTensor(e.getKey(), DType.BF16, e.getValue().getShape(), sink -> sink.write(b.duplicate())));
         }
         long t0 = System.nanoTime();
-        SafeTensorsWriter.write(dir, ts, DType.BF16, 0, Map.of("format", "pt"));
-        ObjectNode cfg = c.toHuggingFace();
-        cfg.put("torch_dtype", "bfloat16");
-        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
-        out.put("seconds", (System.nanoTime() - t0) / 1e9).put("params", c.parameterCount())
-                .put("file_bytes", Files.size(dir.resolve("model.safetensors")));
+        SafeTensorsWriter.writeRaw(dir, ts, maxShardBytes, Checkpoints.WEIGHTS_METADATA);
+        Checkpoints.saveConfig(c, dir, DType.BF16, null);
+        out.put("seconds", (System.nanoTime() - t0) / 1e9).put("params", c.parameterCount()).put("file_bytes", weightBytes(dir));
     }
 
     private static void load(Map<String, String> a, Device dev, ObjectNode out) throws Exception {

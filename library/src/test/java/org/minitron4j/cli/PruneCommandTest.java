@@ -1,6 +1,7 @@
 package org.minitron4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.prune.CheckpointSurgeryTest;
 
 class PruneCommandTest {
     @TempDir
@@ -47,6 +49,37 @@ class PruneCommandTest {
         assertEquals(0, again.code(), again.err());
         assertEquals(j.get("kept_hidden_channels"), again.json().get("kept_hidden_channels"));
         assertEquals(j.get("kept_neurons"), again.json().get("kept_neurons"));
+    }
+
+    @Test
+    void pruneWithScoresGoesCheckpointToCheckpointAndWritesWhatInMemoryWrites() throws Exception {
+        Path model = CliTest.FIXTURES.resolve("llama"), scores = tmp.resolve("scores"); // 4 query heads in 2 KV groups
+        CliTest.Run imp = CliTest.run("importance", "--model", model.toString(), "--data", model.resolve("tokens.bin").toString(),
+                "--samples", "4", "--seq-len", "16", "--batch-size", "4", "--out", scores.toString(), "--json");
+        assertEquals(0, imp.code(), imp.err());
+        String[] common = {"prune", "--model", model.toString(), "--tokenizer", TIED.toString(), "--scores", scores.toString(),
+            "--hidden", "32", "--ffn", "96", "--heads", "2", "--layers", "1", "--merge-heads", "--json", "--out"};
+        Path streamed = tmp.resolve("streamed"), loaded = tmp.resolve("loaded");
+        CliTest.Run a = CliTest.run(concat(common, new String[] {streamed.toString()}));
+        CliTest.Run b = CliTest.run(concat(common, new String[] {loaded.toString(), "--in-memory"}));
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        assertTrue(a.err().contains("checkpoint to checkpoint"), a.err());
+        assertFalse(b.err().contains("checkpoint to checkpoint"), b.err());
+        JsonNode ja = a.json();
+        assertEquals(b.json(), ja);
+        assertEquals(2, ja.get("head_merges").size()); // one pruned head per group of the kept layer
+        assertTrue(Files.exists(streamed.resolve("tokenizer.json")));
+        Files.delete(streamed.resolve(PruneCommand.REPORT_FILE));
+        Files.delete(loaded.resolve(PruneCommand.REPORT_FILE));
+        CheckpointSurgeryTest.assertSameCheckpoint(loaded, streamed); // both in the fixture's bf16
+        assertTrue(Files.readString(streamed.resolve("config.json")).contains("\"bfloat16\""));
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Test

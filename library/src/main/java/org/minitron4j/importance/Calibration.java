@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,7 +107,9 @@ public final class Calibration {
                 Activations acts = model.forward(scope.create(ids), options).activations();
                 for (int l = 0; l < layers; l++) {
                     for (Site site : ActivationStats.SITES) {
-                        stats.addChannels(site, l, sequenceReductions(acts.get(site, l)), b, t, blockOf);
+                        NDArray a = acts.get(site, l);
+                        stats.addChannels(site, l, sequenceReductions(a), b, t, blockOf);
+                        a.close(); // its memory serves the next activations
                     }
                 }
                 stats.addCosines(cosineSums(acts, layers), b, t, blockOf);
@@ -122,15 +125,18 @@ public final class Calibration {
      * in float64: Σ_s (|A| − m)² = Σ_s A² − T·m²). Two full-size temporaries per site: the float64 copy and |A|.
      */
     static double[] sequenceReductions(NDArray a) {
-        NDArray abs = a.toType(DataType.FLOAT64, false).abs(); // (B, T, W)
-        NDArray mean = abs.mean(new int[] {1}); // (B, W)
-        NDArray squares = abs.muli(abs).sum(new int[] {1}); // (B, W): |A|² = A², squared in place
-        return NDArrays.stack(new NDList(mean, squares)).toDoubleArray(); // (2, B, W)
+        try (NDScope temporaries = new NDScope()) { // freed now: reused by the next site instead of page-faulted afresh
+            NDArray abs = a.toType(DataType.FLOAT64, false).abs(); // (B, T, W)
+            NDArray mean = abs.mean(new int[] {1}); // (B, W)
+            NDArray squares = abs.muli(abs).sum(new int[] {1}); // (B, W): |A|² = A², squared in place
+            return NDArrays.stack(new NDList(mean, squares)).toDoubleArray(); // (2, B, W)
+        }
     }
 
     /**
-     * For every pair s ≤ e: Σ over each sample's tokens of cos(input of s, output of e) → [pairs, B], float64. All
-     * pairs come from one batched matmul of the unit-normalised inputs [B, T, L, d] and outputs [B, T, L, d].
+     * For every pair s ≤ e: Σ over each sample's tokens of cos(input of s, output of e) → [pairs, B], float64. The sum
+     * over tokens of the dot products of unit vectors is one dot product of length T·d per sample and pair, so all pairs
+     * come from one batched matmul [B, L, T·d] × [B, T·d, L] of the unit-normalised inputs and outputs.
      */
     static double[] cosineSums(Activations acts, int layers) {
         NDList ins = new NDList(layers), outs = new NDList(layers);
@@ -138,10 +144,14 @@ public final class Calibration {
             ins.add(acts.get(Site.BLOCK_INPUT, l));
             outs.add(acts.get(Site.BLOCK_OUTPUT, l));
         }
-        NDArray in = unit(NDArrays.stack(ins, 2).toType(DataType.FLOAT64, false)); // (B, T, L, d)
-        NDArray out = unit(NDArrays.stack(outs, 2).toType(DataType.FLOAT64, false));
-        double[] all = in.matMul(out.transpose(0, 1, 3, 2)).sum(new int[] {1}).toDoubleArray(); // (B, L_in, L_out)
-        int b = (int) in.getShape().get(0);
+        int b = (int) ins.get(0).getShape().get(0);
+        double[] all;
+        try (NDScope temporaries = new NDScope()) {
+            NDArray in = unit(NDArrays.stack(ins, 1).toType(DataType.FLOAT64, false)); // (B, L, T, d)
+            NDArray out = unit(NDArrays.stack(outs, 1).toType(DataType.FLOAT64, false));
+            NDArray flatIn = in.reshape(b, layers, -1), flatOut = out.reshape(b, layers, -1); // (B, L, T·d)
+            all = flatIn.matMul(flatOut.transpose(0, 2, 1)).toDoubleArray(); // (B, L_in, L_out)
+        }
         double[] v = new double[ActivationStats.pairs(layers) * b]; // (pairs, B)
         for (int i = 0; i < b; i++) {
             for (int s = 0; s < layers; s++) {
@@ -155,6 +165,7 @@ public final class Calibration {
 
     /** Each vector along the last axis divided by its L2 norm (zero vectors stay zero). */
     private static NDArray unit(NDArray x) {
-        return x.div(x.square().sum(new int[] {3}, true).sqrt().maximum(1e-300));
+        int last = x.getShape().dimension() - 1;
+        return x.div(x.square().sum(new int[] {last}, true).sqrt().maximum(1e-300));
     }
 }

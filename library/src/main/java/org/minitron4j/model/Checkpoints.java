@@ -151,8 +151,13 @@ public final class Checkpoints {
 
     private static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
         checkShape(st, name, expected, dir);
-        // the direct byte buffer is wrapped, not copied (a FloatBuffer would be copied into a second direct buffer)
-        return tmp.create(st.readFloat32Bytes(name), expected, ai.djl.ndarray.types.DataType.FLOAT32);
+        if (!tmp.getDevice().equals(Device.cpu())) {
+            return tmp.create(st.readFloat32(name), expected); // copied to the device
+        }
+        // on the CPU, converted straight into the memory of an uninitialised libtorch tensor: no zeroing, no second copy
+        NDArray out = tmp.create(expected, ai.djl.ndarray.types.DataType.FLOAT32);
+        st.readFloat32Into(name, out.toByteBuffer(true));
+        return out;
     }
 
     private static void checkShape(SafeTensors st, String name, Shape expected, Path dir) {

@@ -2,6 +2,7 @@ package org.minitron4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
@@ -73,6 +74,7 @@ final class Rope {
         }
         cos = manager.create(c, new Shape(n, 1, rotaryDim));
         sinSigned = manager.create(s, new Shape(n, 1, rotaryDim));
+        NDScope.unregister(cos, sinSigned); // cached for the model's lifetime, not a forward pass's temporaries
         cached = n;
     }
 

@@ -46,8 +46,9 @@ public final class SafeTensors implements AutoCloseable {
 
     // The reference implementation also caps headers at 100 MB; a larger length means a corrupt or foreign file.
     private static final long MAX_HEADER_BYTES = 100_000_000L;
-    // Regions are mapped in chunks because one mapping is limited to 2 GiB; a multiple of every element size.
-    private static final long MAP_CHUNK_BYTES = 1L << 30;
+    // Source bytes mapped and converted per task: tensors are converted in parallel chunks (one mapping is limited to
+    // 2 GiB anyway); small enough to spread an 8B model's layers over the cores, large enough to amortise the mapping.
+    private static final long CONVERT_CHUNK_BYTES = 32L << 20;
     // Elements converted per step through heap arrays: large enough for tight loops, small enough for the cache.
     private static final int CONVERT_CHUNK = 1 << 14;
 
@@ -132,37 +133,57 @@ public final class SafeTensors implements AutoCloseable {
      * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
     public FloatBuffer readFloat32(String name) {
-        return readFloat32Bytes(name).asFloatBuffer();
+        ByteBuffer bytes = ByteBuffer.allocateDirect((int) float32Bytes(name)).order(ByteOrder.nativeOrder());
+        readFloat32Into(name, bytes);
+        return bytes.asFloatBuffer();
     }
 
     /**
-     * {@link #readFloat32} as the direct byte buffer itself (native order, position 0): DJL wraps a direct
-     * {@code ByteBuffer} without copying, while a {@code FloatBuffer} view is copied into a second direct buffer.
+     * Reads tensor {@code name} converted to f32 into {@code dst} (bytes 0 .. numel·4 of it, in native order), for
+     * example the memory of a freshly allocated libtorch tensor: that memory is not zeroed first, unlike a Java direct
+     * buffer, so every page is touched once. Large tensors are converted in parallel chunks of the mapped file.
+     *
+     * @throws InvalidInputException if the tensor is absent or too large for one buffer
+     * @throws IllegalArgumentException if {@code dst} is smaller than the tensor in f32
+     * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
-    ByteBuffer readFloat32Bytes(String name) {
+    void readFloat32Into(String name, ByteBuffer dst) {
+        long f32Bytes = float32Bytes(name);
+        if (dst.capacity() < f32Bytes) {
+            throw new IllegalArgumentException("tensor '" + name + "' needs " + f32Bytes + " bytes in f32, the buffer has "
+                    + dst.capacity());
+        }
+        TensorInfo t = info(name);
+        int elementBytes = Math.toIntExact(t.byteLength() / Math.max(1, t.numel()));
+        long chunkElements = Math.max(1, CONVERT_CHUNK_BYTES / Math.max(1, elementBytes));
+        int chunks = Math.toIntExact((t.numel() + chunkElements - 1) / chunkElements);
+        FileChannel channel = channels.get(t.file());
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(i -> {
+            long first = i * chunkElements, count = Math.min(chunkElements, t.numel() - first);
+            try {
+                ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, t.dataOffset() + first * elementBytes,
+                        count * elementBytes).order(ByteOrder.LITTLE_ENDIAN);
+                FloatBuffer out = dst.duplicate().order(ByteOrder.nativeOrder())
+                        .position(Math.toIntExact(first * Float.BYTES)).slice().order(ByteOrder.nativeOrder())
+                        .asFloatBuffer().limit(Math.toIntExact(count));
+                convert(t.dtype(), src, out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(t.file() + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Size of a tensor in f32, checked to fit one buffer. */
+    private long float32Bytes(String name) {
         if (closed) {
             throw new IllegalStateException(source + ": checkpoint is closed");
         }
         TensorInfo t = info(name);
-        long numel = t.numel();
-        if (numel > Integer.MAX_VALUE / Float.BYTES) {
-            throw new InvalidInputException(t.file() + ": tensor '" + name + "' has " + numel
+        if (t.numel() > Integer.MAX_VALUE / Float.BYTES) {
+            throw new InvalidInputException(t.file() + ": tensor '" + name + "' has " + t.numel()
                     + " elements, too many for one f32 buffer (at most " + Integer.MAX_VALUE / Float.BYTES + ")");
         }
-        ByteBuffer bytes = ByteBuffer.allocateDirect((int) numel * Float.BYTES).order(ByteOrder.nativeOrder());
-        FloatBuffer dst = bytes.asFloatBuffer();
-        FileChannel channel = channels.get(t.file());
-        try {
-            for (long done = 0; done < t.byteLength(); done += MAP_CHUNK_BYTES) {
-                long length = Math.min(MAP_CHUNK_BYTES, t.byteLength() - done);
-                ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, t.dataOffset() + done, length)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                convert(t.dtype(), src, dst);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(t.file() + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
-        }
-        return bytes.rewind();
+        return t.numel() * Float.BYTES;
     }
 
     /**

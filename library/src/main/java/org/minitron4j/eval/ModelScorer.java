@@ -2,6 +2,7 @@ package org.minitron4j.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,7 +37,7 @@ public final class ModelScorer implements LoglikelihoodScorer {
         this.model = model;
         this.maxBatchTokens = Math.max(1, maxBatchTokens);
         this.progress = progress;
-        this.forward = Forward.options().withSkippedLayers(skippedLayers);
+        this.forward = Forward.options().withSkippedLayers(skippedLayers).withoutLogits();
     }
 
     @Override
@@ -80,22 +81,38 @@ public final class ModelScorer implements LoglikelihoodScorer {
             System.arraycopy(seq, 0, in[r], 0, seq.length - 1);
             System.arraycopy(seq, 1, target[r], 0, seq.length - 1);
         }
+        // Only the continuation positions are scored: the LM head, softmax and argmax run on those rows alone (with a
+        // real vocabulary the logits of every position would dwarf the rest of the batch).
+        int scored = 0;
+        for (int idx : batch) {
+            scored += requests.get(idx).continuation().length;
+        }
+        long[] rows = new long[scored]; // flat position r·width + t in the batch's hidden states
+        int[] wanted = new int[scored];
+        int k = 0;
+        for (int r = 0; r < b; r++) {
+            int len = inputs[batch.get(r)].length, cont = requests.get(batch.get(r)).continuation().length;
+            // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
+            for (int t = len - 1 - cont; t < len - 1; t++, k++) {
+                rows[k] = (long) r * width + t;
+                wanted[k] = target[r][t];
+            }
+        }
         try (NDManager scope = model.manager().newSubManager()) {
-            NDArray logits = model.forward(scope.create(in), forward).logits(); // (B, T, V)
-            float[] lp = LogProbs.ofTargets(logits, scope.create(target)).toFloatArray(); // (B, T)
-            long[] argmax = logits.argMax(2).toLongArray(); // (B, T)
+            NDArray hidden = model.forward(scope.create(in), forward).hidden(); // (B, T, d)
+            NDArray logits = model.lmHead(hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", scope.create(rows))));
+            float[] lp = LogProbs.ofTargets(logits, scope.create(wanted)).toFloatArray(); // (scored)
+            long[] argmax = logits.argMax(1).toLongArray(); // (scored)
+            k = 0;
             for (int r = 0; r < b; r++) {
-                int idx = batch.get(r);
-                int[] seq = inputs[idx];
-                int cont = requests.get(idx).continuation().length;
+                int cont = requests.get(batch.get(r)).continuation().length;
                 double sum = 0;
                 boolean greedy = true;
-                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
-                for (int t = seq.length - 1 - cont; t < seq.length - 1; t++) {
-                    sum += lp[r * width + t];
-                    greedy &= argmax[r * width + t] == target[r][t];
+                for (int j = 0; j < cont; j++, k++) {
+                    sum += lp[k];
+                    greedy &= argmax[k] == wanted[k];
                 }
-                out[idx] = new Loglikelihood(sum, greedy);
+                out[batch.get(r)] = new Loglikelihood(sum, greedy);
             }
         }
     }

@@ -94,7 +94,7 @@ public final class Forward {
         }
         NDArray hidden = norm(c, m, WeightNames.FINAL_NORM, x);
         record(acts, cap, Site.FINAL_NORM, c.numLayers(), hidden);
-        NDArray logits = o.computeLogits() ? linear(hidden, m.outputEmbedding(), null) : null;
+        NDArray logits = o.computeLogits() ? m.lmHead(hidden) : null;
         if (o.cache() != null) {
             o.cache().advance(t);
         }

@@ -8,9 +8,10 @@ public final class LogProbs {
     private LogProbs() {
     }
 
-    /** log p(target) for logits [B, T, V] and targets [B, T] → [B, T] (natural log). */
+    /** log p(target) for logits [..., V] and targets [...] → [...] (natural log), e.g. [B, T, V] or [N, V]. */
     public static NDArray ofTargets(NDArray logits, NDArray targets) {
         NDArray idx = targets.getDataType() == DataType.INT64 ? targets : targets.toType(DataType.INT64, false);
-        return logits.logSoftmax(2).gather(idx.expandDims(2), 2).squeeze(2);
+        int v = logits.getShape().dimension() - 1;
+        return logits.logSoftmax(v).gather(idx.expandDims(v), v).squeeze(v);
     }
 }

@@ -153,6 +153,14 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * The LM head alone: logits [..., vocab] of final-norm hidden states [..., hidden] (e.g. {@link Forward#hidden()} of
+     * a pass run {@link Forward.Options#withoutLogits() without logits}, restricted to the positions that are scored).
+     */
+    public NDArray lmHead(NDArray hidden) {
+        return Forward.linear(hidden, outputEmbedding(), null);
+    }
+
+    /**
      * Runs the transformer on {@code inputIds} [B, T] (int32 or int64). Every array it creates belongs to the input's
      * manager, so a caller's per-step scope frees them all.
      */

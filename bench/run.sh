@@ -47,6 +47,14 @@ if [ "$PY" = /usr/bin/python3 ] && { ! $PY -c "import torch, numpy" 2>/dev/null 
   $SUDO apt-get install -y python3-torch libopenblas0-openmp >&2
 fi
 
+# wait (up to 3 minutes) for the 1-minute load average to settle below half the cores: a build or test run just before
+# would otherwise still weigh on the load average the results record and be flagged as a loaded machine
+for _ in $(seq 36); do
+  awk -v n="$(nproc)" '{exit !($1 < n / 2)}' /proc/loadavg && break
+  [ "${waited:-0}" = 1 ] || echo "waiting for the load average ($(cut -d' ' -f1 /proc/loadavg)) to settle ..." >&2; waited=1
+  sleep 5
+done
+
 OUT=bench/out/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 RES=$OUT/results.jsonl

@@ -109,6 +109,8 @@ def paired(bench, what, unit_key, unit_name, describe):
             extra = ""
             if "forward_seconds" in rs[0]:
                 extra = f" (plain forward {statistics.median(r['forward_seconds'] for r in rs):.3f} s)"
+            if "end_to_end_seconds" in rs[0]:
+                extra = f" (end to end {statistics.median(r['end_to_end_seconds'] for r in rs):.3f} s)"
             P(f"| {sh_} | {side} | {fmt(m)}{extra} | {fmt(lo)}–{fmt(hi)} | {u:,.1f} | {len(rs)} | {la:.2f} |")
         if len(med) == 2:
             verdicts.append(f"- {sh_}: minitron4j/PyTorch = {med['pytorch'] / med['minitron4j']:.2f}× → target ≥ 1.0× "
@@ -131,10 +133,12 @@ paired("distill", "(b) One distillation step", "tokens_per_s", "tokens/s",
        "`torch.optim.AdamW` (β 0.9/0.95, wd 0.1 on matrices only). Batch 16 × 128 tokens; the student is the "
        "teacher's shape with half the MLP width.")
 paired("winogrande", "(c) Winogrande scoring", "items_per_s", "items/s",
-       "`eval.Winogrande.evaluate(items, tok, new ModelScorer(model), defaults)` on `datasets/tinyworld/"
-       "winogrande_dev.jsonl` (1200 items, 2400 requests; includes tokenisation) vs PyTorch scoring the very token-id "
-       "requests the Java side built (dumped to JSON), batched the same way (sorted longest first, ≤ 8192 tokens "
-       "per batch, right-padded; log-prob sums and greedy flags).")
+       "`eval.ModelScorer.score(requests)` on the 2400 token-id requests that `eval.Winogrande.evaluate` builds for "
+       "`datasets/tinyworld/winogrande_dev.jsonl` (1200 items) vs PyTorch scoring the very same requests (dumped to "
+       "JSON), batched the same way (sorted longest first, ≤ 8192 tokens per batch, right-padded; log-prob sums and "
+       "greedy flags). minitron4j computes the LM head only at the scored (continuation) positions, PyTorch at all of "
+       "them. The Java side's whole `Winogrande.evaluate` (tokenisation, requests, scoring, accuracy) is given as "
+       "*end to end*.")
 
 # ---- (d) surgery ----
 sj = [r for r in res if r["bench"] == "surgery" and r["side"] == "minitron4j"]
@@ -192,10 +196,13 @@ if jl:
     P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: "
       f"{jl[0]['params'] / 1e9:.2f} B parameters, written with `model.SafeTensorsWriter`) loaded in a fresh process: "
       f"minitron4j `model.Checkpoints.load(dir, cpu)` (memory-mapped reader, f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
-      " GB) vs PyTorch through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
+      " GB, converted in parallel chunks of the mapped file straight into uninitialised libtorch tensors) vs PyTorch "
+      "through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
       "of `MemoryMXBean` heap-used sampled every 2 ms and of the sum of heap pools' peak usage; direct buffers: the "
-      "`direct` BufferPoolMXBean, sampled (DJL keeps CPU tensors in direct ByteBuffers, so the loaded model itself is "
-      "direct memory: run with `-XX:MaxDirectMemorySize` ≥ the f32 size). Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count).")
+      "`direct` BufferPoolMXBean, sampled (the loaded weights live in libtorch's memory, not in Java direct buffers). "
+      "Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count). Both sides' time is mostly the "
+      "first touch of 4.9 GB of fresh memory, which is slow and variable on this virtual machine (the same fill of fresh "
+      "memory took 2.1 s in one process and 10 s in another).")
     P("")
     P("| side | median s | min–max s | peak heap MB | peak direct MB | peak RSS GB | RSS / f32 size | n | load avg |")
     P("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -218,9 +225,11 @@ if jl:
         P(f"- load time minitron4j/PyTorch = {statistics.median(r['seconds'] for r in pl) / statistics.median(r['seconds'] for r in jl):.2f}×")
     P("")
 
-P("## GPU")
-P("")
-P("`bench/run.sh --device gpu` passes `device=gpu` to the Java side (`Device.gpu()`, needs DJL's CUDA libtorch: "
-  "`PYTORCH_FLAVOR=cu128` and internet once) and `device=cuda` to the reference (synchronising before each clock "
-  "read). **Untested**: the machines this was written on have no GPU.")
+if start.get("device") != "gpu":
+    P("## GPU")
+    P("")
+    P("`bench/run.sh --device gpu` passes `device=gpu` to the Java side and `device=cuda` to the reference (synchronising "
+      "before each clock read) and writes `bench/RESULTS-gpu.md`. The Java side needs DJL's CUDA build of libtorch "
+      "2.7.1 (`PYTORCH_FLAVOR=cu128`, fetched once by DJL, or `PYTORCH_LIBRARY_PATH` to such a folder). What happened on "
+      "an H200 that had only torch 2.11 and no network, with the PyTorch side's GPU numbers: [`bench/GPU.md`](GPU.md).")
 print("\n".join(out))

@@ -215,6 +215,31 @@ class SafeTensorsReaderTest {
         }
     }
 
+    @Test
+    void bf16TensorSpanningSeveralParallelConversionChunksReadsEveryElement() throws IOException {
+        int numel = 20_000_011; // 40 MB of bf16: more than one 32 MB conversion chunk, and an odd tail
+        ByteBuffer data = le(numel * 2);
+        for (int i = 0; i < numel; i++) {
+            data.putShort((short) (Float.floatToIntBits(pattern(i)) >>> 16)); // small integers: exact in bf16
+        }
+        Path file = writeRaw(dir.resolve("chunks.safetensors"),
+                "{\"w\":{\"dtype\":\"BF16\",\"shape\":[" + numel + "],\"data_offsets\":[0," + numel * 2 + "]}}",
+                data.array());
+        try (SafeTensors st = SafeTensors.open(file)) {
+            FloatBuffer w = st.readFloat32("w");
+            assertEquals(numel, w.capacity());
+            for (int i = 0; i < numel; i++) {
+                if (w.get(i) != pattern(i)) {
+                    assertEquals(pattern(i), w.get(i), "element " + i);
+                }
+            }
+        }
+    }
+
+    private static float pattern(int i) {
+        return i % 251 - 125;
+    }
+
     // ---- errors: each names the file, and the tensor when there is one ----
 
     private static String tensor(String name, String dtype, String shape, long begin, long end) {

@@ -152,7 +152,8 @@ public final class Checkpoints {
     private static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
         checkShape(st, name, expected, dir);
         if (!tmp.getDevice().equals(Device.cpu())) {
-            return tmp.create(st.readFloat32(name), expected); // copied to the device
+            // the direct byte buffer is wrapped, not copied, then moved to the device
+            return tmp.create(st.readFloat32Bytes(name), expected, ai.djl.ndarray.types.DataType.FLOAT32);
         }
         // on the CPU, converted straight into the memory of an uninitialised libtorch tensor: no zeroing, no second copy
         NDArray out = tmp.create(expected, ai.djl.ndarray.types.DataType.FLOAT32);

@@ -133,9 +133,17 @@ public final class SafeTensors implements AutoCloseable {
      * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
     public FloatBuffer readFloat32(String name) {
+        return readFloat32Bytes(name).asFloatBuffer();
+    }
+
+    /**
+     * {@link #readFloat32} as the direct byte buffer itself (native order, position 0): DJL wraps a direct
+     * {@code ByteBuffer} without copying, while a {@code FloatBuffer} view is copied into a second direct buffer.
+     */
+    ByteBuffer readFloat32Bytes(String name) {
         ByteBuffer bytes = ByteBuffer.allocateDirect((int) float32Bytes(name)).order(ByteOrder.nativeOrder());
         readFloat32Into(name, bytes);
-        return bytes.asFloatBuffer();
+        return bytes;
     }
 
     /**
@@ -154,8 +162,8 @@ public final class SafeTensors implements AutoCloseable {
                     + dst.capacity());
         }
         TensorInfo t = info(name);
-        int elementBytes = Math.toIntExact(t.byteLength() / Math.max(1, t.numel()));
-        long chunkElements = Math.max(1, CONVERT_CHUNK_BYTES / Math.max(1, elementBytes));
+        int elementBytes = t.dtype().byteSize();
+        long chunkElements = CONVERT_CHUNK_BYTES / elementBytes;
         int chunks = Math.toIntExact((t.numel() + chunkElements - 1) / chunkElements);
         FileChannel channel = channels.get(t.file());
         java.util.stream.IntStream.range(0, chunks).parallel().forEach(i -> {
@@ -163,8 +171,8 @@ public final class SafeTensors implements AutoCloseable {
             try {
                 ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, t.dataOffset() + first * elementBytes,
                         count * elementBytes).order(ByteOrder.LITTLE_ENDIAN);
-                FloatBuffer out = dst.duplicate().order(ByteOrder.nativeOrder())
-                        .position(Math.toIntExact(first * Float.BYTES)).slice().order(ByteOrder.nativeOrder())
+                FloatBuffer out = dst.duplicate().position(Math.toIntExact(first * Float.BYTES)).slice()
+                        .order(ByteOrder.nativeOrder())
                         .asFloatBuffer().limit(Math.toIntExact(count));
                 convert(t.dtype(), src, out);
             } catch (IOException e) {

@@ -118,9 +118,12 @@ public final class OutputFolder implements AutoCloseable {
         if (mode == Mode.FRESH) {
             checkEmpty(dir, abs, resumeMarker);
         }
-        if (mode == Mode.RESUME && resumeMarker != null && !Files.exists(abs.resolve(resumeMarker)) && !contents(abs).isEmpty()) {
-            throw new Refused("--resume: " + dir + " holds no " + resumeMarker + ", so it is not a run to resume (it holds "
-                    + listing(contents(abs)) + "); pass --overwrite to delete its contents first, or choose another folder");
+        if (mode == Mode.RESUME && resumeMarker != null && !Files.exists(abs.resolve(resumeMarker))) {
+            List<Path> held = contents(abs);
+            if (!held.isEmpty()) {
+                throw new Refused("--resume: " + dir + " holds no " + resumeMarker + ", so it is not a run to resume (it holds "
+                        + listing(held) + "); pass --overwrite to delete its contents first, or choose another folder");
+            }
         }
         if (mode == Mode.OVERWRITE) {
             checkClearable(dir, abs);

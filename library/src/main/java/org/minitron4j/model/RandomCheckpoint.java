@@ -122,10 +122,9 @@ public final class RandomCheckpoint {
         }
         double std = initializerRange(json, file);
         Path target = out.toAbsolutePath().normalize();
-        // The claim refuses another run's folder (nested in a caller's claim it passes); config.json goes last, so a
-        // killed write leaves a folder that loads as nothing.
-        try (OutputFolder claim = OutputFolder.claim(target, mode);
-             Generator generator = new Generator(options.threads(), chunkElements)) {
+        // Checkpoints.writeFolder claims the folder (nested in a caller's claim it passes) and writes config.json
+        // last, so a killed write leaves a folder that loads as nothing.
+        try (Generator generator = new Generator(options.threads(), chunkElements)) {
             SafeTensorsWriter.Encoder encoder = new SafeTensorsWriter.Encoder(options.dtype());
             List<SafeTensorsWriter.RawTensor> tensors = new ArrayList<>();
             for (Map.Entry<String, Shape> e : WeightNames.layout(c).entrySet()) {
@@ -137,11 +136,8 @@ public final class RandomCheckpoint {
                 tensors.add(new SafeTensorsWriter.RawTensor(name, options.dtype(), shape,
                         sink -> generator.write(numel, constant, key, std, encoder, sink)));
             }
-            Files.deleteIfExists(target.resolve("config.json"));
-            SafeTensorsWriter.writeRaw(target, tensors, options.maxShardBytes(), Checkpoints.WEIGHTS_METADATA);
-            Checkpoints.saveConfig(json, c, target, options.dtype(), null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write the checkpoint: " + e.getMessage(), e);
+            Checkpoints.writeFolder(target, mode, () -> SafeTensorsWriter.writeRaw(target, tensors,
+                    options.maxShardBytes(), Checkpoints.WEIGHTS_METADATA), json, c, options.dtype(), null);
         }
         long bytes = 0;
         int shards = 0;

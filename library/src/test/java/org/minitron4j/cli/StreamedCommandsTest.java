@@ -69,6 +69,42 @@ class StreamedCommandsTest {
         }
     }
 
+    /**
+     * The issue's recipe for checkpoints larger than memory, in miniature and all streamed: {@code init} a bf16
+     * checkpoint (4 layers of the llama fixture's shape), {@code importance --stream}, surgery by width and by depth
+     * ({@code prune --scores}), and {@code eval --stream} of each result, equal to the same eval in memory.
+     */
+    @Test
+    void initImportancePruneAndEvalRunCheckpointToCheckpointStreamed() throws Exception {
+        Path config = tmp.resolve("config.json");
+        Files.writeString(config, Files.readString(CliTest.FIXTURES.resolve("llama/config.json"))
+                .replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 4"));
+        Path base = tmp.resolve("base"), scores = tmp.resolve("scores"), data = tmp.resolve("tokens.bin");
+        SearchCommandTest.writeBin(data, SearchCommandTest.stream(3000, 5));
+        assertEquals(0, CliTest.run("init", "--config", config.toString(), "--dtype", "bf16", "--seed", "3", "--out",
+                base.toString()).code());
+        CliTest.Run imp = CliTest.run("importance", "--model", base.toString(), "--data", data.toString(), "--samples", "8",
+                "--seq-len", "32", "--batch-size", "4", "--stream", "--out", scores.toString());
+        assertEquals(0, imp.code(), imp.err());
+        String[][] plans = {{"--hidden", "32", "--ffn", "64"}, {"--layers", "2"}};
+        for (String[] plan : plans) {
+            Path out = tmp.resolve("pruned-" + plan[0].substring(2));
+            List<String> prune = new ArrayList<>(List.of("prune", "--model", base.toString(), "--scores", scores.toString(),
+                    "--out", out.toString()));
+            prune.addAll(List.of(plan));
+            CliTest.Run p = CliTest.run(prune.toArray(String[]::new));
+            assertEquals(0, p.code(), p.err());
+            assertTrue(p.err().contains("without loading the model"), p.err());
+            List<String> eval = List.of("eval", "--model", out.toString(), "--task", "lm-loss", "--data", data.toString(),
+                    "--seq-len", "32", "--json");
+            CliTest.Run memory = CliTest.run(eval.toArray(String[]::new));
+            CliTest.Run streamed = CliTest.run(with(eval, "--stream").toArray(String[]::new));
+            assertEquals(0, streamed.code(), streamed.err());
+            assertEquals(memory.json(), streamed.json(), plan[0]);
+        }
+        assertTrue(Files.readString(tmp.resolve("pruned-layers/config.json")).contains("\"num_hidden_layers\" : 2"));
+    }
+
     @Test
     void aBadMemoryBudgetIsABadInputNamingTheOption() {
         CliTest.Run r = CliTest.run("eval", "--model", TIED.toString(), "--task", "lm-loss", "--data",

@@ -186,6 +186,35 @@ if sj:
           if all(same) else f"- the PyTorch output differs from minitron4j's in {same.count(False)} of {len(same)} runs")
     P("")
 
+# ---- (g) the width recipe on an 8B-shaped checkpoint, streamed ----
+g = {r["step"]: r for r in res if r["bench"] == "stream8b"}
+if g:
+    layers = next(iter(g.values()))["layers"]
+    P("## (g) The Minitron width recipe on a Llama-3.1-8B-shaped checkpoint, streamed")
+    P("")
+    P(f"The command line, one run per step in a fresh JVM: `init` from `bench/llama-3.1-8b-config.json` "
+      f"({layers} of its 32 layers) as bf16 random weights; `importance` over 64 windows of 256 random token ids "
+      f"(batch 8, `--stream`; with all 32 layers the f32 weights, 32 GB, exceed any budget of this machine anyway); `prune --scores` to the "
+      f"Llama-3.1-Minitron-4B-Width shape (hidden 3072, ffn 9216), checkpoint to checkpoint; `eval --task lm-loss "
+      f"--stream` of the result over 16,384 predicted tokens (64 windows of 256). Wall time and peak RSS from GNU "
+      f"`time` (the whole process, JVM included).")
+    P("")
+    P("| step | seconds | peak RSS GB | load avg |")
+    P("|---|---:|---:|---:|")
+    for step in ("init", "importance", "prune", "eval"):
+        if step in g:
+            r = g[step]
+            P(f"| {step} | {r['seconds']:.1f} | {r['peak_rss_kb'] * 1024 / 1e9:.2f} | {r['load_avg']:.2f} |")
+    P("")
+    if layers == 32 and "importance" in g:
+        imp = g["importance"]
+        P(f"- importance ≤ 45 minutes: {'**met**' if imp['seconds'] <= 2700 else '**missed**'} "
+          f"({imp['seconds'] / 60:.1f} min); peak RSS ≤ 8 GB: "
+          f"{'**met**' if imp['peak_rss_kb'] * 1024 <= 8e9 else '**missed**'}")
+    else:
+        P(f"- {layers} of 32 layers: not the acceptance run (set STREAM_LAYERS=32, the default).")
+    P("")
+
 # ---- (e) load ----
 jl = [r for r in res if r["bench"] == "load" and r["side"] == "minitron4j"]
 pl = [r for r in res if r["bench"] == "load" and r["side"] == "pytorch"]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # minitron4j vs a plain PyTorch eager reference, interleaved A B A B; writes bench/RESULTS.md.
-# Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load stream"]
+# Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load sharing stream"]
 # Environment: PY (the reference's python, default /usr/bin/python3), JAVA (default java), BENCH_CP (a ready classpath:
 # skips the Maven build, e.g. on a GPU machine without Maven). --device gpu writes bench/RESULTS-gpu.md.
 # (SURGERY_REPS=N overrides --reps for (d); its 16 GB source checkpoint is cached in bench/out/ckpt-8b-bf16.)
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load stream" ALL=1
+DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load sharing stream" ALL=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
@@ -97,6 +97,25 @@ if has load; then
   CK=bench/out/ckpt-2.5g
   if [ ! -f $CK/model.safetensors ]; then java_bench 2g write-ckpt dir=$CK; fi
   for r in $(seq "$REPS"); do DIRECT=6g java_bench 2g load dir=$CK; py_bench load dir=$CK; done
+fi
+
+if has sharing; then   # (f) one distillation run alone, then two identical runs started together; passive and default waits
+  F=$OUT/sharing; mkdir -p "$F"
+  $JAVA $JOPTS -jar $JAR prune --model datasets/tinyworld-teacher --ranking magnitude --ffn 256 --out "$F/student" > /dev/null 2>> "$OUT/java.log"
+  distill_run() {   # wait policy (PASSIVE, or default: OpenMP's own), output name: training seconds, from --json
+    local policy=(env -u OMP_WAIT_POLICY); [ "$1" = PASSIVE ] && policy=(env OMP_WAIT_POLICY=PASSIVE)
+    "${policy[@]}" $JAVA $JOPTS -jar $JAR distill --teacher datasets/tinyworld-teacher --student "$F/student" \
+      --data datasets/tinyworld/calibration.txt --tokens 49152 --batch-size 16 --seq-len 128 --lr 5e-4 --seed 1 \
+      --out "$F/$2" --overwrite --json 2>> "$OUT/java.log" | tail -1 > "$F/$2.json"
+  }
+  row() { echo "{\"bench\":\"sharing\",\"side\":\"minitron4j\",\"wait\":\"$1\",\"situation\":\"$2\",\"seconds\":$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$F/$3.json"),\"load_avg\":$(cut -d' ' -f1 /proc/loadavg)}" | tee -a "$RES"; }
+  for r in $(seq "$REPS"); do
+    for policy in PASSIVE default; do
+      distill_run $policy alone; row $policy alone alone
+      distill_run $policy a & distill_run $policy b & wait
+      row $policy together a; row $policy together b
+    done
+  done
 fi
 
 if has stream; then   # (g) the Minitron width recipe on an 8B-shaped bf16 checkpoint, every step streamed, once

@@ -186,6 +186,41 @@ if sj:
           if all(same) else f"- the PyTorch output differs from minitron4j's in {same.count(False)} of {len(same)} runs")
     P("")
 
+# ---- (f) sharing the machine ----
+sh_rows = [r for r in res if r["bench"] == "sharing"]
+if sh_rows:
+    P("## (f) Two jobs on one machine")
+    P("")
+    P("The same distillation run (`./minitron4j distill`, the bundled teacher into a student with half its MLP width, "
+      "24 steps of 16 × 128 tokens, training seconds from `--json`) alone, then two identical runs started together, "
+      "each with one PyTorch thread per core; with OpenMP's passive waiting (`OMP_WAIT_POLICY=PASSIVE`, what the "
+      "launcher and the notebook kernel set) and with OpenMP's default (libgomp spins a while before it sleeps), in turn.")
+    P("")
+    P("| waiting | alone: median s (min–max) | together: median s (min–max) | together / alone | n | load avg |")
+    P("|---|---:|---:|---:|---:|---:|")
+    ratios = {}
+    for wait in ("PASSIVE", "default"):
+        alone = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "alone"]
+        both = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "together"]
+        if not alone or not both:
+            continue
+        ma, la, ha = stats(alone)
+        mb, lb, hb = stats(both)
+        ratios[wait] = (ma, mb, max(both) / ma)
+        P(f"| {wait.lower()} | {fmt(ma, 2)} ({fmt(la, 2)}–{fmt(ha, 2)}) | {fmt(mb, 2)} ({fmt(lb, 2)}–{fmt(hb, 2)}) | "
+          f"{mb / ma:.2f}× | {len(alone)} + {len(both)} | "
+          f"{statistics.median(r['load_avg'] for r in sh_rows if r['wait'] == wait):.2f} |")
+    P("")
+    if "PASSIVE" in ratios:
+        ma, mb, worst = ratios["PASSIVE"]
+        P(f"- each of two runs together within 2.5× of one alone: {'**met**' if worst <= 2.5 else '**missed**'} "
+          f"(slowest together / median alone = {worst:.2f}×)")
+    if "PASSIVE" in ratios and "default" in ratios:
+        drop = ratios["PASSIVE"][0] / ratios["default"][0] - 1
+        P(f"- quiet-machine speed with passive waiting vs OpenMP's default: {'**met**' if drop <= 0.05 else '**missed**'} "
+          f"(alone {ratios['PASSIVE'][0]:.2f} s vs {ratios['default'][0]:.2f} s: {100 * drop:+.1f}% time, target ≤ +5%)")
+    P("")
+
 # ---- (g) the width recipe on an 8B-shaped checkpoint, streamed ----
 g = {r["step"]: r for r in res if r["bench"] == "stream8b"}
 if g:

@@ -186,6 +186,45 @@ if sj:
           if all(same) else f"- the PyTorch output differs from minitron4j's in {same.count(False)} of {len(same)} runs")
     P("")
 
+# ---- (e) load ----
+jl = [r for r in res if r["bench"] == "load" and r["side"] == "minitron4j"]
+pl = [r for r in res if r["bench"] == "load" and r["side"] == "pytorch"]
+if jl:
+    f = jl[0]["file_bytes"]
+    P("## (e) Checkpoint load")
+    P("")
+    P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: "
+      f"{jl[0]['params'] / 1e9:.2f} B parameters, written with `model.SafeTensorsWriter`) loaded in a fresh process: "
+      f"minitron4j `model.Checkpoints.load(dir, cpu)` (memory-mapped reader, f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
+      " GB, converted in parallel chunks of the mapped file straight into uninitialised libtorch tensors) vs PyTorch "
+      "through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
+      "of `MemoryMXBean` heap-used sampled every 2 ms and of the sum of heap pools' peak usage; direct buffers: the "
+      "`direct` BufferPoolMXBean, sampled (the loaded weights live in libtorch's memory, not in Java direct buffers). "
+      "Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count). Both sides' time is mostly the "
+      "first touch of 4.9 GB of fresh memory, which is slow and variable on this virtual machine (the same fill of fresh "
+      "memory took 2.1 s in one process and 10 s in another).")
+    P("")
+    P("| side | median s | min–max s | peak heap MB | peak direct MB | peak RSS GB | RSS / f32 size | n | load avg |")
+    P("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for side, rs in (("minitron4j", jl), ("pytorch", pl)):
+        if not rs:
+            continue
+        m, lo, hi = stats([r["seconds"] for r in rs])
+        rss = max(r["peak_rss_kb"] for r in rs) * 1024
+        heap = max(max(r.get("peak_heap_sampled_bytes", 0), r.get("peak_heap_pools_bytes", 0)) for r in rs)
+        direct = max(r.get("peak_direct_bytes", 0) for r in rs)
+        hs = f"{heap / 1e6:.0f}" if side == "minitron4j" else "–"
+        ds = f"{direct / 1e6:.0f}" if side == "minitron4j" else "–"
+        P(f"| {side} | {fmt(m, 2)} | {fmt(lo, 2)}–{fmt(hi, 2)} | {hs} | {ds} | {rss / 1e9:.2f} | "
+          f"{rss / rs[0]['f32_bytes']:.2f}× | {len(rs)} | {statistics.median(r['load_avg'] for r in rs):.2f} |")
+    P("")
+    heap = max(max(r["peak_heap_sampled_bytes"], r["peak_heap_pools_bytes"]) for r in jl)
+    P(f"- peak heap far below the file size: {'**met**' if heap < 0.25 * f else '**missed**'} "
+      f"(peak heap {heap / 1e6:.0f} MB = {100 * heap / f:.1f}% of the {f / 1e9:.2f} GB file)")
+    if pl:
+        P(f"- load time minitron4j/PyTorch = {statistics.median(r['seconds'] for r in pl) / statistics.median(r['seconds'] for r in jl):.2f}×")
+    P("")
+
 # ---- (f) sharing the machine ----
 sh_rows = [r for r in res if r["bench"] == "sharing"]
 if sh_rows:
@@ -250,45 +289,6 @@ if g:
         P(f"- {layers} of 32 layers: not the acceptance run (set STREAM_LAYERS=32, the default).")
     P("")
 
-# ---- (e) load ----
-jl = [r for r in res if r["bench"] == "load" and r["side"] == "minitron4j"]
-pl = [r for r in res if r["bench"] == "load" and r["side"] == "pytorch"]
-if jl:
-    f = jl[0]["file_bytes"]
-    P("## (e) Checkpoint load")
-    P("")
-    P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: "
-      f"{jl[0]['params'] / 1e9:.2f} B parameters, written with `model.SafeTensorsWriter`) loaded in a fresh process: "
-      f"minitron4j `model.Checkpoints.load(dir, cpu)` (memory-mapped reader, f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
-      " GB, converted in parallel chunks of the mapped file straight into uninitialised libtorch tensors) vs PyTorch "
-      "through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
-      "of `MemoryMXBean` heap-used sampled every 2 ms and of the sum of heap pools' peak usage; direct buffers: the "
-      "`direct` BufferPoolMXBean, sampled (the loaded weights live in libtorch's memory, not in Java direct buffers). "
-      "Peak RSS = VmHWM / ru_maxrss of the whole process (mapped file pages count). Both sides' time is mostly the "
-      "first touch of 4.9 GB of fresh memory, which is slow and variable on this virtual machine (the same fill of fresh "
-      "memory took 2.1 s in one process and 10 s in another).")
-    P("")
-    P("| side | median s | min–max s | peak heap MB | peak direct MB | peak RSS GB | RSS / f32 size | n | load avg |")
-    P("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for side, rs in (("minitron4j", jl), ("pytorch", pl)):
-        if not rs:
-            continue
-        m, lo, hi = stats([r["seconds"] for r in rs])
-        rss = max(r["peak_rss_kb"] for r in rs) * 1024
-        heap = max(max(r.get("peak_heap_sampled_bytes", 0), r.get("peak_heap_pools_bytes", 0)) for r in rs)
-        direct = max(r.get("peak_direct_bytes", 0) for r in rs)
-        hs = f"{heap / 1e6:.0f}" if side == "minitron4j" else "–"
-        ds = f"{direct / 1e6:.0f}" if side == "minitron4j" else "–"
-        P(f"| {side} | {fmt(m, 2)} | {fmt(lo, 2)}–{fmt(hi, 2)} | {hs} | {ds} | {rss / 1e9:.2f} | "
-          f"{rss / rs[0]['f32_bytes']:.2f}× | {len(rs)} | {statistics.median(r['load_avg'] for r in rs):.2f} |")
-    P("")
-    heap = max(max(r["peak_heap_sampled_bytes"], r["peak_heap_pools_bytes"]) for r in jl)
-    P(f"- peak heap far below the file size: {'**met**' if heap < 0.25 * f else '**missed**'} "
-      f"(peak heap {heap / 1e6:.0f} MB = {100 * heap / f:.1f}% of the {f / 1e9:.2f} GB file)")
-    if pl:
-        P(f"- load time minitron4j/PyTorch = {statistics.median(r['seconds'] for r in pl) / statistics.median(r['seconds'] for r in jl):.2f}×")
-    P("")
-
 if start.get("device") != "gpu":
     P("## GPU")
     P("")
@@ -296,4 +296,5 @@ if start.get("device") != "gpu":
       "before each clock read) and writes `bench/RESULTS-gpu.md`. The Java side needs DJL's CUDA build of libtorch "
       "2.7.1 (`PYTORCH_FLAVOR=cu128`, fetched once by DJL, or `PYTORCH_LIBRARY_PATH` to such a folder). What happened on "
       "an H200 that had only torch 2.11 and no network, with the PyTorch side's GPU numbers: [`bench/GPU.md`](GPU.md).")
+
 print("\n".join(out))

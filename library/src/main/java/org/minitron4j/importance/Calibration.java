@@ -113,7 +113,7 @@ public final class Calibration {
         private final ActivationStats stats;
         private final int layers, batchSize, samples, blocks, t;
         private final Progress progress;
-        private final Map<Integer, NDArray[]> boundaries = new HashMap<>(); // batch → hidden states at layers 0..L-1 in
+        private final Map<Integer, NDArray[]> boundaries = new HashMap<>(); // batch → unitRows of the inputs of layers 0..L-1
         private final Map<Integer, double[]> cosines = new HashMap<>(); // batch → [pairs, B]
         private final long started = System.nanoTime();
 
@@ -144,9 +144,16 @@ public final class Calibration {
                 stats.addChannels(site, l, sequenceReductions(acts.get(site, l)), b, t, blockOf);
             }
             NDArray[] kept = boundaries.computeIfAbsent(batch, k -> new NDArray[layers]);
-            kept[l] = unitRows(in, b);
+            if (kept[l] == null) { // layer 0; later inputs are the previous layer's output, normalised below
+                kept[l] = unitRows(in, b);
+            }
             double[] v = cosines.computeIfAbsent(batch, k -> new double[ActivationStats.pairs(layers) * b]);
-            addCosines(v, b, l, kept, acts.get(Site.BLOCK_OUTPUT, l));
+            NDArray out = addCosines(v, b, l, kept, acts.get(Site.BLOCK_OUTPUT, l));
+            if (l + 1 < layers) {
+                kept[l + 1] = out;
+            } else {
+                out.close();
+            }
         }
 
         @Override
@@ -200,15 +207,21 @@ public final class Calibration {
      * Into {@code v} [pairs, B]: for every s ≤ e, Σ over each sample's tokens of cos(input of layer s, output of layer
      * e), in float64: the sum over tokens of the dot products of unit vectors is one dot product of length T·d per
      * sample. {@code units[s]} are the inputs' {@link #unitRows}.
+     *
+     * @return the output's {@link #unitRows}: the next layer's input, normalised once
      */
-    static void addCosines(double[] v, int b, int e, NDArray[] units, NDArray output) {
+    static NDArray addCosines(double[] v, int b, int e, NDArray[] units, NDArray output) {
+        NDArray rows;
         try (NDScope temporaries = new NDScope()) {
             NDArray out = unit(output.toType(DataType.FLOAT64, false)).reshape(b, -1); // (B, T·d)
             for (int s = 0; s <= e; s++) {
                 double[] dots = units[s].toType(DataType.FLOAT64, false).mul(out).sum(new int[] {1}).toDoubleArray(); // (B)
                 System.arraycopy(dots, 0, v, ActivationStats.pair(units.length, s, e) * b, b);
             }
+            rows = out.toType(DataType.FLOAT32, false);
+            NDScope.unregister(rows);
         }
+        return rows;
     }
 
     /** Each vector along the last axis divided by its L2 norm (zero vectors stay zero). */

@@ -60,8 +60,7 @@ public final class Checkpoints {
      * saying so to {@code notes}.
      */
     public static Transformer open(Path dir, Device device, MemoryBudget budget, java.util.function.Consumer<String> notes) {
-        long need = WeightNames.layout(ModelConfig.fromHuggingFace(dir)).values().stream().mapToLong(Shape::size).sum()
-                * Float.BYTES;
+        long need = WeightNames.parameterCount(ModelConfig.fromHuggingFace(dir)) * Float.BYTES;
         if (!budget.streams(need)) {
             return load(dir, device);
         }

@@ -74,11 +74,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
 
     @Override
     public long parameterCount() {
-        long n = 0;
-        for (Shape s : layout.values()) {
-            n += s.size();
-        }
-        return n;
+        return WeightNames.parameterCount(config);
     }
 
     /** Bytes of the weights in f32, as a model loaded in memory would hold them. */

@@ -7,6 +7,7 @@ import org.minitron4j.eval.LmLoss;
 import org.minitron4j.model.Model;
 import org.minitron4j.train.Checkpointing;
 import org.minitron4j.train.Trainer;
+import org.minitron4j.train.TrainingDivergedException;
 import org.minitron4j.train.TrainingLog;
 
 /**
@@ -39,8 +40,9 @@ public final class Distillation {
      * an interrupted run bit-identically.
      *
      * @param validation held-out tokens, or null
-     * @throws InvalidInputException on a missing teacher, mismatched vocabularies, token ids outside the vocabulary,
-     *                               too little data, or a NaN loss
+     * @throws InvalidInputException      on a missing teacher, mismatched vocabularies, token ids outside the
+     *                                    vocabulary, or too little data
+     * @throws TrainingDivergedException if the loss or gradient becomes NaN or infinite
      */
     public static Result run(Model student, Model teacher, int[] train, int[] validation, DistillationConfig config,
                              Checkpointing checkpointing, Progress progress) {

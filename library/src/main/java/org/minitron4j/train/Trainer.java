@@ -40,8 +40,9 @@ public final class Trainer {
      * moments and step count are restored exactly. The returned log includes the rows of the steps before the resume.
      *
      * @param validation held-out tokens for {@code val_loss}, or null
-     * @throws InvalidInputException if the data is shorter than one window, the loss or gradient becomes NaN or
-     *                               infinite, or a checkpoint to resume from belongs to another config
+     * @throws TrainingDivergedException if the loss or gradient becomes NaN or infinite
+     * @throws InvalidInputException      if the data is shorter than one window, or a checkpoint to resume from belongs
+     *                                    to another config
      * @throws OutputFolder.Refused  if the checkpoint folder holds files and {@code checkpointing} does not resume (to
      *                               start over, claim it with {@link OutputFolder.Mode#OVERWRITE} around this call),
      *                               or another run is writing it
@@ -99,18 +100,20 @@ public final class Trainer {
                         grads.put(e.getKey(), g);
                     }
                     double norm = globalNorm(grads.values());
-                    if (!Double.isFinite(parts.getOrDefault("loss", 0.0))) {
-                        throw new InvalidInputException(String.format(Locale.ROOT,
-                                "training diverged at step %d: loss is %s (lower the learning rate %.3g?)", step,
-                                parts.get("loss"), lr));
+                    double loss = parts.getOrDefault("loss", 0.0);
+                    if (!Double.isFinite(loss)) {
+                        throw new TrainingDivergedException(TrainingDivergedException.Reason.LOSS_NOT_FINITE, step, loss,
+                                String.format(Locale.ROOT, "training diverged at step %d: loss is %s (lower the learning"
+                                        + " rate %.3g?)", step, loss, lr));
                     }
                     if (!Double.isFinite(norm)) {
                         // A rare overflow in one batch's gradients: skip this update rather than lose the run.
                         skippedInARow++;
                         if (skippedInARow > MAX_SKIPPED_IN_A_ROW) {
-                            throw new InvalidInputException(String.format(Locale.ROOT,
-                                    "training diverged at step %d: gradient of %s is not finite for %d steps in a row"
-                                            + " (lower the learning rate %.3g?)", step, firstNonFinite(grads), skippedInARow, lr));
+                            throw new TrainingDivergedException(TrainingDivergedException.Reason.GRADIENT_NOT_FINITE,
+                                    step, loss, String.format(Locale.ROOT, "training diverged at step %d: gradient of %s is"
+                                            + " not finite for %d steps in a row (lower the learning rate %.3g?)", step,
+                                    firstNonFinite(grads), skippedInARow, lr));
                         }
                         row.put("skipped", 1.0);
                     } else {
@@ -153,8 +156,11 @@ public final class Trainer {
             }
             if (skippedInARow > 0) {
                 // A run may skip a rare overflowing batch, but must not end in the middle of a divergence.
-                throw new InvalidInputException(String.format(Locale.ROOT, "training diverged: the last %d step(s) had a"
-                        + " non-finite gradient (lower the learning rate %.3g?)", skippedInARow, cfg.learningRate()));
+                // The last step is always logged, with its (finite) loss.
+                throw new TrainingDivergedException(TrainingDivergedException.Reason.ENDED_ON_SKIPPED_UPDATES,
+                        cfg.steps() - 1, log.last("loss"), String.format(Locale.ROOT, "training diverged: the last %d"
+                                + " step(s) had a non-finite gradient (lower the learning rate %.3g?)", skippedInARow,
+                        cfg.learningRate()));
             }
         } finally {
             for (NDArray w : params.values()) {

@@ -25,6 +25,7 @@ import org.minitron4j.model.Site;
 import org.minitron4j.train.Checkpointing;
 import org.minitron4j.train.Objective;
 import org.minitron4j.train.TrainConfig;
+import org.minitron4j.train.TrainingDivergedException;
 import tech.tablesaw.api.Table;
 
 class DistillationTest {
@@ -118,7 +119,11 @@ class DistillationTest {
                     null, DistillationConfig.clmOnly(cfg.train()), Progress.NONE)).getMessage().contains("99"));
             DistillationConfig diverging = DistillationConfig.clmOnly(TrainConfig.of(3, 2, 8, 1e30)
                     .withOptimizer(0, 0.9, 0.95, 1e-8, 0));
-            assertThrows(InvalidInputException.class, () -> Distillation.run(student, null, cyclic(200), null, diverging, Progress.NONE));
+            TrainingDivergedException diverged = assertThrows(TrainingDivergedException.class,
+                    () -> Distillation.run(student, null, cyclic(200), null, diverging, Progress.NONE));
+            assertTrue(diverged.step() >= 0 && diverged.step() < 3, "step " + diverged.step());
+            assertEquals(diverged.reason() == TrainingDivergedException.Reason.LOSS_NOT_FINITE,
+                    !Double.isFinite(diverged.loss()), diverged.getMessage());
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
  * another's output. Every command and API call that writes a folder claims it first, in one call:
  *
  * <pre>{@code
- * try (OutputFolder out = OutputFolder.claim(dir, OutputFolder.Mode.of(resume, overwrite))) {
+ * try (OutputFolder out = OutputFolder.claim(dir, OutputFolder.Mode.OVERWRITE)) {
  *     ... write into dir (and below it) ...
  * }
  * }</pre>
@@ -43,7 +44,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * A refusal is a {@link Refused} (bad input: the CLI exits with code 2) that names the folder, a few of its entries and
- * the ways forward ({@code --resume} where the caller supports it, {@code --overwrite}); nothing on disk is changed.
+ * the ways forward ({@link Mode#RESUME} where the caller supports it, {@link Mode#OVERWRITE}); nothing on disk is
+ * changed.
  */
 public final class OutputFolder implements AutoCloseable {
     /** The lock file inside a claimed folder; it is never counted as content. */
@@ -58,21 +60,34 @@ public final class OutputFolder implements AutoCloseable {
         /** Keep its contents: the run continues the one it holds. */
         RESUME,
         /** Delete its contents first. */
-        OVERWRITE;
-
-        /** The mode of a command's {@code --resume} and {@code --overwrite} flags (at most one may be set). */
-        public static Mode of(boolean resume, boolean overwrite) {
-            if (resume && overwrite) {
-                throw new InvalidInputException("give --resume or --overwrite, not both");
-            }
-            return resume ? RESUME : overwrite ? OVERWRITE : FRESH;
-        }
+        OVERWRITE
     }
 
-    /** A folder that cannot be claimed: not empty, or being written by another run. */
+    /**
+     * A folder that cannot be claimed: not empty, or being written by another run. {@link #getMessage} names the ways
+     * forward as Java does ({@code OutputFolder.Mode.OVERWRITE}); {@link #message} names them as a caller's user asks
+     * for them (the CLI: {@code --overwrite}).
+     */
     public static final class Refused extends InvalidInputException {
+        /** The message, given how each mode is named. */
+        private interface Wording {
+            String with(Function<Mode, String> modeName);
+        }
+
+        private final transient Wording wording;
+
+        private Refused(Wording wording) {
+            super(wording.with(mode -> "OutputFolder.Mode." + mode));
+            this.wording = wording;
+        }
+
         Refused(String message) {
-            super(message);
+            this(modeName -> message);
+        }
+
+        /** The message with each mode named by {@code modeName}. */
+        public String message(Function<Mode, String> modeName) {
+            return wording.with(modeName);
         }
     }
 
@@ -86,7 +101,7 @@ public final class OutputFolder implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** {@link #claim(Path, Mode, String)} for a writer that cannot resume (its refusals do not suggest --resume). */
+    /** {@link #claim(Path, Mode, String)} for a writer that cannot resume (its refusals do not suggest resuming). */
     public static OutputFolder claim(Path dir, Mode mode) {
         return claim(dir, mode, null);
     }
@@ -95,7 +110,7 @@ public final class OutputFolder implements AutoCloseable {
      * Claims {@code dir} (created if missing) for this run.
      *
      * @param resumeMarker for a writer that can resume, the file its runs leave in the folder (e.g. {@code
-     *                     distill_config.json}): a refusal then suggests {@code --resume}, and RESUME refuses a folder
+     *                     distill_config.json}): a refusal then suggests RESUME, and RESUME refuses a folder
      *                     that holds files but not this one (it is not such a run); null for a writer that cannot
      * @throws Refused if {@code dir} holds files and {@code mode} is FRESH (or RESUME without the marker), or another
      *                 live process or thread holds it
@@ -119,10 +134,12 @@ public final class OutputFolder implements AutoCloseable {
             checkEmpty(dir, abs, resumeMarker);
         }
         if (mode == Mode.RESUME && resumeMarker != null && !Files.exists(abs.resolve(resumeMarker))) {
-            List<Path> held = contents(abs);
-            if (!held.isEmpty()) {
-                throw new Refused("--resume: " + dir + " holds no " + resumeMarker + ", so it is not a run to resume (it holds "
-                        + listing(held) + "); pass --overwrite to delete its contents first, or choose another folder");
+            List<Path> entries = contents(abs);
+            if (!entries.isEmpty()) {
+                String held = listing(entries);
+                throw new Refused(modeName -> modeName.apply(Mode.RESUME) + ": " + dir + " holds no " + resumeMarker
+                        + ", so it is not a run to resume (it holds " + held + "); pass "
+                        + modeName.apply(Mode.OVERWRITE) + " to delete its contents first, or choose another folder");
             }
         }
         if (mode == Mode.OVERWRITE) {
@@ -309,9 +326,11 @@ public final class OutputFolder implements AutoCloseable {
     private static void checkEmpty(Path dir, Path abs, String resumeMarker) {
         List<Path> entries = contents(abs);
         if (!entries.isEmpty()) {
-            throw new Refused(dir + " is not empty and was not written by this run (it holds " + listing(entries) + "); "
-                    + (resumeMarker != null ? "pass --resume to continue the run it holds, or " : "choose another folder, or pass ")
-                    + "--overwrite to delete its contents first");
+            String held = listing(entries);
+            throw new Refused(modeName -> dir + " is not empty and was not written by this run (it holds "
+                    + held + "); " + (resumeMarker != null ? "pass " + modeName.apply(Mode.RESUME)
+                    + " to continue the run it holds, or " : "choose another folder, or pass ")
+                    + modeName.apply(Mode.OVERWRITE) + " to delete its contents first");
         }
     }
 
@@ -328,8 +347,8 @@ public final class OutputFolder implements AutoCloseable {
     private static void checkClearable(Path dir, Path abs) {
         for (String p : List.of(System.getProperty("user.dir"), System.getProperty("user.home"))) {
             if (p != null && Path.of(p).toAbsolutePath().normalize().startsWith(abs)) {
-                throw new Refused("--overwrite would delete everything in " + dir + ", which holds " + p
-                        + "; choose a dedicated output folder");
+                throw new Refused(modeName -> modeName.apply(Mode.OVERWRITE) + " would delete everything in " + dir
+                        + ", which holds " + p + "; choose a dedicated output folder");
             }
         }
     }
@@ -341,7 +360,7 @@ public final class OutputFolder implements AutoCloseable {
                     Files.delete(q);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("--overwrite: cannot delete " + p + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("clearing " + abs + ": cannot delete " + p + ": " + e.getMessage(), e);
             }
         }
     }

@@ -49,12 +49,16 @@ class OutputFolderTest {
         OutputFolder.Refused e = assertThrows(OutputFolder.Refused.class, () -> OutputFolder.claim(dir, OutputFolder.Mode.FRESH));
         assertTrue(e.getMessage().startsWith(dir + " is not empty"), e.getMessage());
         assertTrue(e.getMessage().contains("a.txt, b.txt, c.txt, checkpoints/ and 2 more"), e.getMessage());
-        assertTrue(e.getMessage().contains("--overwrite") && !e.getMessage().contains("--resume"), e.getMessage());
+        assertTrue(e.getMessage().contains("pass OutputFolder.Mode.OVERWRITE to delete its contents first")
+                && !e.getMessage().contains("RESUME") && !e.getMessage().contains("--"), e.getMessage());
+        assertEquals(e.getMessage().replace("OutputFolder.Mode.OVERWRITE", "--overwrite"),
+                e.message(mode -> "--" + mode.name().toLowerCase(java.util.Locale.ROOT)), "the CLI names its flags");
         assertEquals(before, Folders.hashes(dir));
         assertEquals(6, Files.list(dir).count(), "no lock file left behind");
 
         e = assertThrows(OutputFolder.Refused.class, () -> OutputFolder.claim(dir, OutputFolder.Mode.FRESH, "run.json"));
-        assertTrue(e.getMessage().contains("--resume") && e.getMessage().contains("--overwrite"), e.getMessage());
+        assertTrue(e.getMessage().contains("OutputFolder.Mode.RESUME") && e.getMessage().contains("OutputFolder.Mode.OVERWRITE"),
+                e.getMessage());
         e = assertThrows(OutputFolder.Refused.class, () -> OutputFolder.claim(dir, OutputFolder.Mode.RESUME, "run.json"));
         assertTrue(e.getMessage().contains("holds no run.json"), e.getMessage());
         assertEquals(before, Folders.hashes(dir));

@@ -55,6 +55,9 @@ final class CalibrationOptions {
         if (!Files.isRegularFile(data)) {
             throw new InvalidInputException(data + ": data file not found");
         }
+        Flags.atLeast("--samples", samples, 1);
+        Flags.atLeast("--seq-len", seqLen, 1);
+        Flags.atLeast("--batch-size", batchSize, 1);
         aggregation(); // fail on a bad aggregation before the long pass
         variant();
         try (Tokenizer tok = TokenSource.isPreTokenized(data) ? null : modelOptions.tokenizer()) {

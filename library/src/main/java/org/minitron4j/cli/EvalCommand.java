@@ -84,6 +84,10 @@ final class EvalCommand implements Runnable {
     }
 
     private void lmLoss() {
+        if (seqLen != null) {
+            Flags.atLeast("--seq-len", seqLen, 1);
+        }
+        Flags.atLeast("--batch-size", batchSize, 1);
         boolean preTokenized = TokenSource.isPreTokenized(data);
         if (appendEos && preTokenized) {
             throw new InvalidInputException("--append-eos applies to text data (.txt, .jsonl); " + data
@@ -96,6 +100,7 @@ final class EvalCommand implements Runnable {
             TokenSource.Documents docs = TokenSource.documents(data, tok, appendEos);
             TokenSource.checkVocab(docs.tokens(), model.config().vocabSize(), data.toString());
             int len = seqLen != null ? seqLen : Math.min(2048, model.config().maxPositionEmbeddings());
+            Flags.fitsContext("--seq-len " + len, len, model.config().maxSequenceLength());
             // a token file or the EOD convention: one stream; text by default: each document on its own
             LmLoss.Result r = preTokenized || appendEos
                     ? LmLoss.evaluate(model, docs.tokens(), len, batchSize, Progress.stderr())

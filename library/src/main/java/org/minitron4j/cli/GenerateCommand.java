@@ -2,6 +2,7 @@ package org.minitron4j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.minitron4j.InvalidInputException;
 import org.minitron4j.model.Generator;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.Tokenizer;
@@ -35,9 +36,18 @@ final class GenerateCommand implements Runnable {
 
     @Override
     public void run() {
+        Flags.atLeast("--max-tokens", maxTokens, 0);
+        if (!(temperature >= 0)) {
+            throw new InvalidInputException("--temperature must be >= 0, got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new InvalidInputException("--top-p must be in (0, 1], got " + topP);
+        }
         Generator.Options options = new Generator.Options(maxTokens, temperature, topP, seed, true);
         try (Model model = modelOptions.load(); Tokenizer tok = modelOptions.tokenizer()) {
             int[] ids = tok.encode(prompt, true);
+            Flags.fitsContext("--prompt (" + ids.length + " tokens) + --max-tokens " + maxTokens,
+                    (long) ids.length + maxTokens, model.config().maxSequenceLength());
             int[] out = Generator.generate(model, ids, options);
             String text = tok.decode(out, true);
             if (json) {

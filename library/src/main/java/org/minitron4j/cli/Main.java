@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.minitron4j.EngineThreads;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,7 +43,7 @@ public final class Main implements Runnable {
         try {
             threadsDefaulted = EngineThreads.configure();
         } catch (InvalidInputException e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + message(e));
             return EXIT_BAD_INPUT;
         }
         if (!sharingChecked) { // once per process (tests run many command lines in one JVM)
@@ -60,7 +61,7 @@ public final class Main implements Runnable {
             System.err.println("recorded: " + record);
             return 0;
         } catch (InvalidInputException e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + message(e));
             return EXIT_BAD_INPUT;
         } catch (RunRecorder.CommandFailed e) {
             System.err.println("error: " + e.getMessage());
@@ -77,8 +78,8 @@ public final class Main implements Runnable {
             while (!(root instanceof InvalidInputException) && root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            if (root instanceof InvalidInputException) {
-                cmd.getErr().println("error: " + root.getMessage());
+            if (root instanceof InvalidInputException bad) {
+                cmd.getErr().println("error: " + message(bad));
                 return EXIT_BAD_INPUT;
             }
             if (e instanceof java.io.UncheckedIOException || e instanceof java.nio.file.NoSuchFileException) {
@@ -90,5 +91,10 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    /** The one line bad input prints; a refused output folder names the flags that claim it otherwise. */
+    private static String message(InvalidInputException e) {
+        return e instanceof OutputFolder.Refused refused ? refused.message(OverwriteOption::flag) : e.getMessage();
     }
 }

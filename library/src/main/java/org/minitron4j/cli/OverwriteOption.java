@@ -1,6 +1,8 @@
 package org.minitron4j.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
+import org.minitron4j.InvalidInputException;
 import org.minitron4j.OutputFolder;
 import picocli.CommandLine.Option;
 
@@ -21,11 +23,19 @@ final class OverwriteOption {
 
     /** The claim mode of a command that cannot resume, for API calls that claim their folder themselves. */
     OutputFolder.Mode mode() {
-        return OutputFolder.Mode.of(false, overwrite);
+        return overwrite ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH;
     }
 
     /** Claims {@code out} for a command with {@code --resume}, whose runs leave {@code marker} in their folder. */
     OutputFolder claim(Path out, boolean resume, String marker) {
-        return OutputFolder.claim(out, OutputFolder.Mode.of(resume, overwrite), marker);
+        if (resume && overwrite) {
+            throw new InvalidInputException("give --resume or --overwrite, not both");
+        }
+        return OutputFolder.claim(out, resume ? OutputFolder.Mode.RESUME : mode(), marker);
+    }
+
+    /** The flag that asks for {@code mode} ({@code --overwrite}), as a refused claim's message names it. */
+    static String flag(OutputFolder.Mode mode) {
+        return "--" + mode.name().toLowerCase(Locale.ROOT);
     }
 }

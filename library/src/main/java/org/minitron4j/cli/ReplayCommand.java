@@ -2,8 +2,10 @@ package org.minitron4j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.minitron4j.InvalidInputException;
 import org.minitron4j.experiment.ReplayReport;
 import org.minitron4j.experiment.RunRecord;
 import picocli.CommandLine.Command;
@@ -29,7 +31,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(tolerance >= 0)) {
-            throw new org.minitron4j.InvalidInputException("--tolerance must be >= 0, got " + tolerance);
+            throw new InvalidInputException("--tolerance must be >= 0, got " + tolerance);
+        }
+        if (!Files.isRegularFile(run.resolve(RunRecord.FILE))) {
+            throw new InvalidInputException(run + ": no " + RunRecord.FILE + " (not a run folder; record one with --record DIR)");
         }
         RunRecord recorded = RunRecord.load(run);
         // Same PyTorch thread counts as the recorded run unless the user chose (reduction order can change the last bits).

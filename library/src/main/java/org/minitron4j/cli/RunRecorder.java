@@ -75,7 +75,8 @@ public final class RunRecorder {
      * @throws CommandFailed when the command fails (its own error was printed)
      */
     public static RunRecord record(Path runDir, List<String> args) {
-        try (OutputFolder claim = OutputFolder.claim(runDir, OutputFolder.Mode.of(false, args.contains("--overwrite")))) {
+        try (OutputFolder claim = OutputFolder.claim(runDir,
+                args.contains("--overwrite") ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH)) {
             return recordInto(runDir, args);
         }
     }

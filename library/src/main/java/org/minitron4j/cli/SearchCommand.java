@@ -123,6 +123,9 @@ final class SearchCommand implements Runnable {
         if ((scores == null) == (calibration == null)) {
             throw new InvalidInputException("give --scores DIR (from the importance step) or --calibration FILE to calibrate first, exactly one");
         }
+        if (calibration != null) {
+            Flags.atLeast("--calibration-samples", calibrationSamples, 1);
+        }
         if (tokens > 0 && data == null) {
             throw new InvalidInputException("--tokens " + tokens + " retrains each candidate and needs --data FILE");
         }

@@ -76,14 +76,14 @@ public final class LmLoss {
 
     private static void checkShape(Transformer model, int seqLen, int batchSize) {
         if (seqLen < 1) {
-            throw new InvalidInputException("--seq-len must be at least 1, got " + seqLen);
+            throw new InvalidInputException("seqLen must be at least 1, got " + seqLen);
         }
         if (batchSize < 1) {
-            throw new InvalidInputException("--batch-size must be at least 1, got " + batchSize);
+            throw new InvalidInputException("batchSize must be at least 1, got " + batchSize);
         }
-        int context = model.config().learnedPositions() ? model.config().maxPositionEmbeddings() : Integer.MAX_VALUE;
+        int context = model.config().maxSequenceLength();
         if (seqLen > context) {
-            throw new InvalidInputException("--seq-len " + seqLen + " exceeds the model's " + context + " positions");
+            throw new InvalidInputException("seqLen " + seqLen + " exceeds the model's " + context + " positions");
         }
     }
 

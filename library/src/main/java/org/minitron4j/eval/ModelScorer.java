@@ -42,7 +42,7 @@ public final class ModelScorer implements LoglikelihoodScorer {
 
     @Override
     public List<Loglikelihood> score(List<LoglikelihoodRequest> requests) {
-        int context = model.config().learnedPositions() ? model.config().maxPositionEmbeddings() : Integer.MAX_VALUE;
+        int context = model.config().maxSequenceLength();
         int n = requests.size();
         int[][] inputs = new int[n][];
         Integer[] order = new Integer[n];

@@ -62,7 +62,7 @@ public record RunRecord(String format, String command, List<String> args, String
     public static RunRecord load(Path runDir) {
         Path file = runDir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException(runDir + ": no " + FILE + " (not a run folder; record one with --record DIR)");
+            throw new InvalidInputException(runDir + ": no " + FILE + " (not a run folder; record one with Runs.record)");
         }
         RunRecord r;
         try {

@@ -18,9 +18,9 @@ public final class Generator {
     /** Sampling settings; {@code temperature = 0} is greedy. */
     public record Options(int maxTokens, double temperature, double topP, long seed, boolean stopAtEos) {
         public Options {
-            if (maxTokens < 0) throw new InvalidInputException("--max-tokens must be >= 0, got " + maxTokens);
-            if (!(temperature >= 0)) throw new InvalidInputException("--temperature must be >= 0, got " + temperature);
-            if (!(topP > 0 && topP <= 1)) throw new InvalidInputException("--top-p must be in (0, 1], got " + topP);
+            if (maxTokens < 0) throw new InvalidInputException("maxTokens must be >= 0, got " + maxTokens);
+            if (!(temperature >= 0)) throw new InvalidInputException("temperature must be >= 0, got " + temperature);
+            if (!(topP > 0 && topP <= 1)) throw new InvalidInputException("topP must be in (0, 1], got " + topP);
         }
 
         public static Options greedy(int maxTokens) {
@@ -34,9 +34,9 @@ public final class Generator {
             throw new InvalidInputException("the prompt encodes to no tokens");
         }
         ModelConfig c = model.config();
-        if (c.learnedPositions() && prompt.length + o.maxTokens() > c.maxPositionEmbeddings()) {
-            throw new InvalidInputException("prompt (" + prompt.length + " tokens) + --max-tokens " + o.maxTokens()
-                    + " exceeds the model's " + c.maxPositionEmbeddings() + " positions");
+        if ((long) prompt.length + o.maxTokens() > c.maxSequenceLength()) {
+            throw new InvalidInputException("prompt (" + prompt.length + " tokens) + maxTokens " + o.maxTokens()
+                    + " exceeds the model's " + c.maxSequenceLength() + " positions");
         }
         SplittableRandom rng = new SplittableRandom(o.seed());
         int[] out = new int[o.maxTokens()];

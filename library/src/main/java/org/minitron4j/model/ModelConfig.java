@@ -158,6 +158,11 @@ public record ModelConfig(
         return numAttentionHeads / numKeyValueHeads;
     }
 
+    /** The most positions one forward pass takes: max_position_embeddings with learned positions, unbounded with RoPE. */
+    public int maxSequenceLength() {
+        return learnedPositions ? maxPositionEmbeddings : Integer.MAX_VALUE;
+    }
+
     /** Channels of each head that RoPE rotates ({@code head_dim × partial_rotary_factor}). */
     public int rotaryDim() {
         return (int) Math.round(headDim * partialRotaryFactor);

@@ -74,7 +74,7 @@ public final class CheckpointSurgery {
         ModelConfig c = ModelConfig.fromHuggingFace(source);
         if (c.architecture() == ModelConfig.Architecture.GPT2) {
             throw new InvalidInputException(source + ": GPT-2 checkpoints (q, k, v fused in c_attn, Conv1D [in, out] weights)"
-                    + " cannot be pruned checkpoint to checkpoint; load the model and use Pruner.prune (CLI: prune --in-memory)");
+                    + " cannot be pruned checkpoint to checkpoint; load the model and use Pruner.prune");
         }
         Selection sel = Selection.of(c, plan, ranking, options);
         List<PruneReport.HeadMerge> merges = new ArrayList<>();

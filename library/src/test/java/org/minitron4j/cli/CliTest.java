@@ -175,4 +175,26 @@ class CliTest {
         Run usage = run("eval", "--model", FIXTURES.resolve("llama").toString());
         assertEquals(2, usage.code(), "a usage error is bad input too");
     }
+
+    @Test
+    void aBadFlagValueIsRefusedNamingTheFlagNotTheLibrarysParameter(@TempDir Path tmp) {
+        String llama = FIXTURES.resolve("llama").toString(), tokens = FIXTURES.resolve("llama/tokens.bin").toString();
+        String gpt2 = FIXTURES.resolve("gpt2").toString(); // learned positions: 128
+        String[][] cases = {
+            {"--max-tokens must be at least 0, got -1", "generate", "--model", llama, "--prompt", "the", "--max-tokens", "-1"},
+            {"--temperature must be >= 0, got -0.5", "generate", "--model", llama, "--prompt", "the", "--temperature", "-0.5"},
+            {"--top-p must be in (0, 1], got 0.0", "generate", "--model", llama, "--prompt", "the", "--top-p", "0"},
+            {"--seq-len must be at least 1, got 0", "eval", "--model", llama, "--task", "lm-loss", "--data", tokens, "--seq-len", "0"},
+            {"--batch-size must be at least 1, got 0", "eval", "--model", llama, "--task", "lm-loss", "--data", tokens, "--batch-size", "0"},
+            {"--seq-len 200 exceeds the model's 128 positions", "eval", "--model", gpt2, "--task", "lm-loss", "--data",
+                FIXTURES.resolve("gpt2/tokens.bin").toString(), "--seq-len", "200"},
+            {"--samples must be at least 1, got 0", "importance", "--model", llama, "--data", tokens, "--samples", "0",
+                "--out", tmp.resolve("scores").toString()},
+        };
+        for (String[] c : cases) {
+            Run r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("error: " + c[0]), r.err());
+        }
+    }
 }

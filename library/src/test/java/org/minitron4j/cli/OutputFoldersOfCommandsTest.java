@@ -98,7 +98,8 @@ class OutputFoldersOfCommandsTest {
 
         CliTest.Run again = run(args);
         assertEquals(2, again.code(), again.err());
-        assertTrue(again.err().contains(out + " is not empty") && again.err().contains("--overwrite"), again.err());
+        assertTrue(again.err().contains(out + " is not empty") && again.err().contains("pass --overwrite")
+                && !again.err().contains("OutputFolder.Mode"), again.err());
         assertEquals(command.equals("distill"), again.err().contains("--resume"), again.err());
         assertEquals(written, Folders.hashes(out), "a refused run changes nothing");
 
@@ -168,7 +169,8 @@ class OutputFoldersOfCommandsTest {
         Files.writeString(foreign.resolve("notes.txt"), "mine");
         CliTest.Run other = run(args("distill", foreign), "--resume");
         assertEquals(2, other.code(), other.err());
-        assertTrue(other.err().contains("holds no distill_config.json") && other.err().contains("notes.txt"), other.err());
+        assertTrue(other.err().contains("--resume: " + foreign + " holds no distill_config.json")
+                && other.err().contains("notes.txt") && other.err().contains("pass --overwrite"), other.err());
         assertEquals(List.of("notes.txt"), Files.list(foreign).map(p -> p.getFileName().toString()).toList());
     }
 

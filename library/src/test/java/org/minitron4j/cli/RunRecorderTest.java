@@ -135,7 +135,7 @@ class RunRecorderTest {
         // not a run folder; a missing input
         CliTest.Run notRun = CliTest.run("replay", tmp.toString());
         assertEquals(2, notRun.code());
-        assertTrue(notRun.err().contains("record.json"), notRun.err());
+        assertTrue(notRun.err().contains("no record.json") && notRun.err().contains("--record DIR"), notRun.err());
         Files.delete(data);
         CliTest.Run missing = CliTest.run("replay", run.toString());
         assertEquals(2, missing.code());

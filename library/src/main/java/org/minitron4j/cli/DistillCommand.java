@@ -205,7 +205,7 @@ final class DistillCommand implements Runnable {
             case "balancer": return c.withWeighting(LossWeighting.BALANCER);
             default:
                 try {
-                    return c.withAlpha(Double.parseDouble(alpha));
+                    return c.withFixedAlpha(Double.parseDouble(alpha));
                 } catch (NumberFormatException e) {
                     throw new InvalidInputException("--alpha must be dynamic, balancer or a number, got '" + alpha + "'");
                 }

@@ -34,7 +34,7 @@ final class TeacherCommand implements Runnable {
     public void run() {
         Teacher.Recipe recipe = Teacher.Recipe.defaults();
         if (steps != null) {
-            recipe = recipe.withSteps(steps);
+            recipe = recipe.forSteps(steps);
         }
         System.err.println("teacher recipe: " + recipe);
         Teacher.Scores s;

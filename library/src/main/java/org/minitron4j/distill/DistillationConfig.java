@@ -30,7 +30,7 @@ import org.minitron4j.train.TrainConfig;
  * </ul>
  *
  * @param clmWeight w_clm; 0 turns the CLM loss off (2408.11796 distils with the logit loss alone)
- * @param alpha     α for {@link LossWeighting#FIXED}; ignored otherwise
+ * @param alpha     α for {@link LossWeighting#FIXED}; 1 with the other weightings, which compute their own
  */
 public record DistillationConfig(
         LogitLoss logitLoss,
@@ -79,6 +79,10 @@ public record DistillationConfig(
         }
         if (logitLoss == LogitLoss.NONE && intermediate.isEmpty() && clmWeight == 0) {
             throw new InvalidInputException("nothing to minimise: no logit loss, no intermediate pairs and clmWeight 0");
+        }
+        if (weighting != LossWeighting.FIXED && alpha != 1.0) {
+            throw new InvalidInputException("alpha " + alpha + " applies to FIXED weighting only, and " + weighting
+                    + " weighting computes its own; use withFixedAlpha(" + alpha + ") or leave alpha at 1");
         }
         if (logitLoss == LogitLoss.NONE && !intermediate.isEmpty() && weighting != LossWeighting.FIXED) {
             throw new InvalidInputException(weighting + " weighting scales L_is to the logit loss, which is off; "
@@ -148,12 +152,13 @@ public record DistillationConfig(
         return withClm(0.0);
     }
 
-    /** A constant α for L_is. */
-    public DistillationConfig withAlpha(double a) {
+    /** {@link LossWeighting#FIXED} weighting with a constant α for L_is. */
+    public DistillationConfig withFixedAlpha(double a) {
         return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
                 intermediateSite, intermediateLoss, clmWeight, LossWeighting.FIXED, a, train);
     }
 
+    /** The weighting of L_is; a weighting other than FIXED needs alpha 1 (see {@link #withFixedAlpha}). */
     public DistillationConfig withWeighting(LossWeighting w) {
         return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
                 intermediateSite, intermediateLoss, clmWeight, w, alpha, train);

@@ -45,7 +45,11 @@ public final class Teacher {
             return new Recipe(192, 512, 6, 8, 2, 256, 1, t);
         }
 
-        public Recipe withSteps(int steps) {
+        /**
+         * This recipe for a run of {@code steps} steps: besides the step count, the warmup is cut to at most a tenth of
+         * them (at least 1) and the log interval to at most their number, so that a short run still warms up and logs.
+         */
+        public Recipe forSteps(int steps) {
             TrainConfig t = train;
             TrainConfig n = new TrainConfig(steps, t.batchSize(), t.seqLen(), t.gradAccumulation(), t.learningRate(),
                     t.minLearningRate(), Math.min(t.warmupSteps(), Math.max(1, steps / 10)), t.schedule(), t.weightDecay(),

@@ -46,13 +46,18 @@ class DistillationTest {
     void theConfigRoundTripsThroughJsonAndRejectsBadValuesByName() {
         DistillationConfig c = kdWithIntermediates(TrainConfig.of(10, 2, 8, 1e-3)).withLogitLoss(LogitLoss.JSD)
                 .withJsdBeta(0.3).withTopK(5).withTemperature(2.0, false).withIntermediateSite(Site.MLP_NORM)
-                .withIntermediate(LayerMapping.parse("0:1,2:4"), HiddenLoss.MSE).withAlpha(0.25);
+                .withIntermediate(LayerMapping.parse("0:1,2:4"), HiddenLoss.MSE).withFixedAlpha(0.25);
         assertEquals(c, DistillationConfig.fromJson(c.toJson()));
         assertEquals(LossWeighting.FIXED, c.weighting());
         String json = c.toJson().replace("\"topK\"", "\"top_k_typo\"");
         assertTrue(assertThrows(InvalidInputException.class, () -> DistillationConfig.fromJson(json)).getMessage().contains("top_k_typo"));
         assertTrue(assertThrows(InvalidInputException.class, () -> c.withTemperature(0, true)).getMessage().contains("temperature"));
         assertTrue(assertThrows(InvalidInputException.class, () -> c.withJsdBeta(1.0)).getMessage().contains("jsdBeta"));
+        // a weighting that computes α refuses a fixed one instead of ignoring it; withWeighting changes only the weighting
+        assertEquals("alpha 0.25 applies to FIXED weighting only, and DYNAMIC weighting computes its own; use"
+                + " withFixedAlpha(0.25) or leave alpha at 1", assertThrows(InvalidInputException.class,
+                () -> c.withWeighting(LossWeighting.DYNAMIC)).getMessage());
+        assertEquals(1.0, DistillationConfig.defaults(c.train()).withWeighting(LossWeighting.FIXED).alpha());
         assertThrows(InvalidInputException.class, () -> LayerMapping.parse("3-4"));
         assertThrows(InvalidInputException.class, () -> LogitLoss.parse("kl"));
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A folder one run writes into, claimed for the length of the run so that no run silently overwrites or mixes into
@@ -93,9 +94,9 @@ public final class OutputFolder implements AutoCloseable {
 
     private final Path dir;
     private final Thread owner;
-    private final String lock; // our lock file's content; null for a nested claim
+    private final @Nullable String lock; // our lock file's content; null for a nested claim
 
-    private OutputFolder(Path dir, String lock) {
+    private OutputFolder(Path dir, @Nullable String lock) {
         this.dir = dir;
         this.owner = Thread.currentThread();
         this.lock = lock;
@@ -115,7 +116,7 @@ public final class OutputFolder implements AutoCloseable {
      * @throws Refused if {@code dir} holds files and {@code mode} is FRESH (or RESUME without the marker), or another
      *                 live process or thread holds it
      */
-    public static OutputFolder claim(Path dir, Mode mode, String resumeMarker) {
+    public static OutputFolder claim(Path dir, Mode mode, @Nullable String resumeMarker) {
         Path abs = dir.toAbsolutePath().normalize();
         for (OutputFolder a : ACTIVE) {
             if (a.owner == Thread.currentThread() && abs.startsWith(a.dir)) {
@@ -323,7 +324,7 @@ public final class OutputFolder implements AutoCloseable {
         return out;
     }
 
-    private static void checkEmpty(Path dir, Path abs, String resumeMarker) {
+    private static void checkEmpty(Path dir, Path abs, @Nullable String resumeMarker) {
         List<Path> entries = contents(abs);
         if (!entries.isEmpty()) {
             String held = listing(entries);

@@ -5,4 +5,7 @@
  * {@code cli}. This package holds what they share: {@link org.minitron4j.InvalidInputException}, {@link
  * org.minitron4j.Progress} and {@link org.minitron4j.OutputFolder}, the claim every call that writes a folder makes.
  */
+@NullMarked
 package org.minitron4j;
+
+import org.jspecify.annotations.NullMarked;

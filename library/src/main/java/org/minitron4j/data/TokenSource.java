@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.model.Tokenizer;
 
@@ -55,7 +56,7 @@ public final class TokenSource {
      * @param tokenizerOrNull required for {@code .txt} and {@code .jsonl}, ignored otherwise
      * @throws InvalidInputException on an unknown extension, malformed content or a missing tokenizer
      */
-    public static int[] read(Path file, Tokenizer tokenizerOrNull) {
+    public static int[] read(Path file, @Nullable Tokenizer tokenizerOrNull) {
         return documents(file, tokenizerOrNull, true).tokens();
     }
 
@@ -70,7 +71,7 @@ public final class TokenSource {
      * @param tokenizerOrNull required for {@code .txt} and {@code .jsonl}, ignored otherwise
      * @throws InvalidInputException on an unknown extension, malformed content or a missing tokenizer
      */
-    public static Documents documents(Path file, Tokenizer tokenizerOrNull, boolean appendEos) {
+    public static Documents documents(Path file, @Nullable Tokenizer tokenizerOrNull, boolean appendEos) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException("data file not found: " + file);

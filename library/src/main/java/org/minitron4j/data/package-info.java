@@ -3,4 +3,7 @@
  * {@link org.minitron4j.data.TokenSource}, and cutting streams into evaluation, sampled and padded windows with
  * {@link org.minitron4j.data.Batches}.
  */
+@NullMarked
 package org.minitron4j.data;
+
+import org.jspecify.annotations.NullMarked;

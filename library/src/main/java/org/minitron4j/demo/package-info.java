@@ -2,4 +2,7 @@
  * The one-command demo: the bundled TinyWorld teacher → importance → width- and depth-pruned students → knowledge
  * distillation → evaluation, written as an offline HTML report and a JSON of results.
  */
+@NullMarked
 package org.minitron4j.demo;
+
+import org.jspecify.annotations.NullMarked;

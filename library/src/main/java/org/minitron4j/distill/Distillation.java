@@ -1,6 +1,7 @@
 package org.minitron4j.distill;
 
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.eval.LmLoss;
@@ -29,8 +30,8 @@ public final class Distillation {
     }
 
     /** {@link #run(Model, Model, int[], int[], DistillationConfig, Checkpointing, Progress)} without checkpoints. */
-    public static Result run(Model student, Model teacher, int[] train, int[] validation, DistillationConfig config,
-                             Progress progress) {
+    public static Result run(Model student, @Nullable Model teacher, int[] train, int @Nullable [] validation,
+                             DistillationConfig config, Progress progress) {
         return run(student, teacher, train, validation, config, Checkpointing.none(), progress);
     }
 
@@ -44,8 +45,8 @@ public final class Distillation {
      *                                    vocabulary, or too little data
      * @throws TrainingDivergedException if the loss or gradient becomes NaN or infinite
      */
-    public static Result run(Model student, Model teacher, int[] train, int[] validation, DistillationConfig config,
-                             Checkpointing checkpointing, Progress progress) {
+    public static Result run(Model student, @Nullable Model teacher, int[] train, int @Nullable [] validation,
+                             DistillationConfig config, Checkpointing checkpointing, Progress progress) {
         int vocab = student.config().vocabSize();
         checkTokens(train, vocab, "training data");
         if (validation != null) {

@@ -2,6 +2,7 @@ package org.minitron4j.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.model.Scalars;
 
 /**
@@ -86,7 +87,8 @@ public final class DistillationLosses {
      * The loss of one layer pair: {@code kind} between LayerNorm(student)·Wᵀ + b [B, T, d_t] and LayerNorm(teacher)
      * [B, T, d_t]. {@code weight} [d_t, d_s] and {@code bias} [d_t] are null for the identity (equal widths).
      */
-    public static NDArray hiddenLoss(HiddenLoss kind, NDArray student, NDArray teacher, NDArray weight, NDArray bias) {
+    public static NDArray hiddenLoss(HiddenLoss kind, NDArray student, NDArray teacher, @Nullable NDArray weight,
+                                     @Nullable NDArray bias) {
         NDArray s = layerNorm(student); // (B, T, d_s)
         if (weight != null) {
             s = s.matMul(weight.transpose()).add(bias); // (B, T, d_t)

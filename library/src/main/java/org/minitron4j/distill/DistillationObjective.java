@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.model.Capture;
 import org.minitron4j.model.Forward;
@@ -68,7 +69,7 @@ public final class DistillationObjective implements Objective, AutoCloseable {
      * @throws InvalidInputException if the teacher is missing or superfluous, the vocabularies differ, the devices
      *                               differ, or a layer pair is out of range
      */
-    public static DistillationObjective create(Model teacher, Model student, DistillationConfig config) {
+    public static DistillationObjective create(@Nullable Model teacher, Model student, DistillationConfig config) {
         if (config.needsTeacher() && teacher == null) {
             throw new InvalidInputException("the config needs a teacher (logit loss " + config.logitLoss()
                     + ", intermediate " + config.intermediate() + "); pass one, or use a CLM-only config");

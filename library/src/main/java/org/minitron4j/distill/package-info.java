@@ -5,4 +5,7 @@
  * shared training loop minimises with a frozen teacher, and the one-call verb
  * {@link org.minitron4j.distill.Distillation#run}.
  */
+@NullMarked
 package org.minitron4j.distill;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 
@@ -60,7 +61,7 @@ public final class Runs {
      * As {@link #replay(Path)}, keeping the replay's outputs in {@code keep} (null: a scratch folder, deleted) and
      * accepting numeric results within the relative {@code tolerance} (0: the same bits).
      */
-    public static ReplayReport replay(Path runDir, Path keep, double tolerance) {
+    public static ReplayReport replay(Path runDir, @Nullable Path keep, double tolerance) {
         return replay(runDir, keep, tolerance, Path.of(""));
     }
 
@@ -68,7 +69,7 @@ public final class Runs {
      * As {@link #replay(Path, Path, double)}, resolving the record's relative paths against {@code workingDirectory}
      * (e.g. the repository root for the records in {@code papers/runs}, from a notebook running in {@code papers/}).
      */
-    public static ReplayReport replay(Path runDir, Path keep, double tolerance, Path workingDirectory) {
+    public static ReplayReport replay(Path runDir, @Nullable Path keep, double tolerance, Path workingDirectory) {
         RunRecord recorded = RunRecord.load(runDir);
         String threads = recorded.environment().threads().isBlank()
                 ? String.valueOf(Runtime.getRuntime().availableProcessors()) : recorded.environment().threads();

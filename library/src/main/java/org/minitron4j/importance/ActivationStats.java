@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
@@ -54,7 +55,7 @@ public final class ActivationStats {
      * @param seed seed that drew the samples from a token stream; null when the caller supplied the windows
      * @param batchSize samples per forward pass
      */
-    public record Settings(int samples, int seqLen, Long seed, int batchSize) {}
+    public record Settings(int samples, int seqLen, @Nullable Long seed, int batchSize) {}
 
     private record Key(Site site, int layer) {}
 

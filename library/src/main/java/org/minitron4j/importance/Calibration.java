@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
@@ -73,7 +74,8 @@ public final class Calibration {
         return run(model, windows, batchSize, blocks, null, progress);
     }
 
-    private static ActivationStats run(Transformer model, List<int[]> windows, int batchSize, int blocks, Long seed,
+    private static ActivationStats run(Transformer model, List<int[]> windows, int batchSize, int blocks,
+                                       @Nullable Long seed,
                                        Progress progress) {
         int n = windows.size();
         if (n == 0) {

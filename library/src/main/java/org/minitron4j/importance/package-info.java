@@ -5,4 +5,7 @@
  * without recomputation; depth metrics ({@link org.minitron4j.importance.DepthMetrics}), iterative re-estimation and
  * rank-stability tools sit on top. Scores are Tablesaw tables that save and reload.
  */
+@NullMarked
 package org.minitron4j.importance;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,12 +4,13 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which activations a forward pass records: a set of {@link Site}s, optionally limited to some layers. {@link #none()}
  * records nothing and costs nothing.
  */
-public record Capture(Set<Site> sites, Set<Integer> layers) {
+public record Capture(Set<Site> sites, @Nullable Set<Integer> layers) {
     public Capture {
         sites = Collections.unmodifiableSet(sites.isEmpty() ? EnumSet.noneOf(Site.class) : EnumSet.copyOf(sites));
         layers = layers == null ? null : Collections.unmodifiableSet(new TreeSet<>(layers));

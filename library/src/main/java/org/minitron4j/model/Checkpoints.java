@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
@@ -206,7 +207,7 @@ public final class Checkpoints {
     // ---- saving --------------------------------------------------------------------------------------------------
 
     /** How to write weights: element type and the largest shard (0 = one file). */
-    public record SaveOptions(DType dtype, long maxShardBytes, Path tokenizerFrom) {
+    public record SaveOptions(DType dtype, long maxShardBytes, @Nullable Path tokenizerFrom) {
         public SaveOptions {
             if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
                 throw new InvalidInputException("weights can be saved as F32, F16 or BF16, not " + dtype);
@@ -220,7 +221,7 @@ public final class Checkpoints {
         public SaveOptions withDtype(DType d) { return new SaveOptions(d, maxShardBytes, tokenizerFrom); }
         public SaveOptions withMaxShardBytes(long b) { return new SaveOptions(dtype, b, tokenizerFrom); }
         /** Copies tokenizer files from this folder (e.g. the checkpoint the model came from). */
-        public SaveOptions withTokenizerFrom(Path dir) { return new SaveOptions(dtype, maxShardBytes, dir); }
+        public SaveOptions withTokenizerFrom(@Nullable Path dir) { return new SaveOptions(dtype, maxShardBytes, dir); }
     }
 
     /** Saves in f32 as one model.safetensors (up to 5 GB per shard). */
@@ -254,7 +255,8 @@ public final class Checkpoints {
      * without {@code config.json} that loads as nothing, or the new complete model: never new weights under an old
      * config or the reverse.
      */
-    public static void writeFolder(Path dir, Runnable weights, ModelConfig c, DType dtype, Path tokenizerFrom) {
+    public static void writeFolder(Path dir, Runnable weights, ModelConfig c, DType dtype,
+                                   @Nullable Path tokenizerFrom) {
         writeFolder(dir, OutputFolder.Mode.FRESH, weights, c.toHuggingFace(), c, dtype, tokenizerFrom);
     }
 
@@ -263,7 +265,7 @@ public final class Checkpoints {
      * {@code config} (the keys of {@code c}, maybe more) as its {@code config.json}.
      */
     static void writeFolder(Path dir, OutputFolder.Mode mode, Runnable weights, ObjectNode config, ModelConfig c,
-                            DType dtype, Path tokenizerFrom) {
+                            DType dtype, @Nullable Path tokenizerFrom) {
         try (OutputFolder claim = OutputFolder.claim(dir, mode)) {
             Files.deleteIfExists(dir.resolve("config.json"));
             weights.run();
@@ -303,12 +305,13 @@ public final class Checkpoints {
      * (null: none). {@link #save} writes these after the weights; {@code config.json} goes last, each file atomically,
      * so a folder with a {@code config.json} is complete.
      */
-    public static void saveConfig(ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
+    public static void saveConfig(ModelConfig c, Path dir, DType dtype, @Nullable Path tokenizerFrom) {
         saveConfig(c.toHuggingFace(), c, dir, dtype, tokenizerFrom);
     }
 
     /** {@link #saveConfig(ModelConfig, Path, DType, Path)} writing {@code config} (the keys of {@code c}, maybe more). */
-    private static void saveConfig(ObjectNode config, ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
+    private static void saveConfig(ObjectNode config, ModelConfig c, Path dir, DType dtype,
+                                   @Nullable Path tokenizerFrom) {
         try {
             Files.createDirectories(dir);
             config.put("torch_dtype", switch (dtype) {

@@ -7,19 +7,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One forward pass of a {@link Model}: its logits [B, T, vocab], the final-norm hidden states [B, T, hidden], and the
  * activations its {@link Capture} asked for. All arrays belong to the manager of the input ids.
  */
 public final class Forward {
-    private final NDArray logits;
+    private final @Nullable NDArray logits;
     private final NDArray hidden;
     private final Activations activations;
     private final ModelConfig config;
     private final Weights weights;
 
-    private Forward(NDArray logits, NDArray hidden, Activations activations, ModelConfig config, Weights weights) {
+    private Forward(@Nullable NDArray logits, NDArray hidden, Activations activations, ModelConfig config,
+                    Weights weights) {
         this.logits = logits;
         this.hidden = hidden;
         this.activations = activations;
@@ -36,7 +38,7 @@ public final class Forward {
     }
 
     /** Logits [B, T, vocab]; null when {@link Options#withoutLogits()} was asked. */
-    public NDArray logits() {
+    public @Nullable NDArray logits() {
         return logits;
     }
 
@@ -50,7 +52,7 @@ public final class Forward {
     }
 
     /** What a forward pass records and skips; immutable, built with the {@code with…} methods from {@link #options()}. */
-    public record Options(Capture capture, Set<Integer> skipLayers, KvCache cache, boolean computeLogits) {
+    public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits) {
         public Options {
             skipLayers = Set.copyOf(skipLayers);
         }
@@ -69,7 +71,7 @@ public final class Forward {
         return DEFAULT;
     }
 
-    static Forward run(Model m, Rope rope, NDArray ids, Options o) {
+    static Forward run(Model m, @Nullable Rope rope, NDArray ids, Options o) {
         ModelConfig c = m.config();
         long past = o.cache() == null ? 0 : o.cache().length();
         Model.checkTokens(c, ids, past);
@@ -109,8 +111,8 @@ public final class Forward {
      *
      * @param mask additive causal mask (T, past+T), or null for a single token
      */
-    static NDArray layer(ModelConfig c, Weights w, Rope rope, int l, NDArray x, NDArray mask, long past, KvCache cache,
-                         Capture cap, Activations acts) {
+    static NDArray layer(ModelConfig c, Weights w, @Nullable Rope rope, int l, NDArray x, @Nullable NDArray mask,
+                         long past, @Nullable KvCache cache, Capture cap, Activations acts) {
         try (NDScope layer = new NDScope()) {
             record(acts, cap, Site.BLOCK_INPUT, l, x);
             NDArray h = norm(c, w, WeightNames.attnNorm(l), x);
@@ -149,16 +151,16 @@ public final class Forward {
         return idx.getNDArrayInternal().embedding(idx, table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    static NDArray linear(NDArray x, NDArray w, NDArray b) {
+    static NDArray linear(NDArray x, NDArray w, @Nullable NDArray b) {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
 
-    private static NDArray bias(Weights m, String prefix, boolean present) {
+    private static @Nullable NDArray bias(Weights m, String prefix, boolean present) {
         return present ? m.weight(prefix + ".bias") : null;
     }
 
     /** Additive causal mask: query i (absolute position past+i) sees keys 0..past+i; null for a single token. */
-    static NDArray causalMask(NDManager scope, long t, long past) {
+    static @Nullable NDArray causalMask(NDManager scope, long t, long past) {
         if (t == 1) {
             return null;
         }
@@ -190,8 +192,9 @@ public final class Forward {
         }
     }
 
-    private static NDArray attention(ModelConfig c, Weights m, Rope rope, int l, NDArray h, NDArray mask, long past,
-                                     KvCache cache, Capture cap, Activations acts) {
+    private static NDArray attention(ModelConfig c, Weights m, @Nullable Rope rope, int l, NDArray h,
+                                     @Nullable NDArray mask, long past, @Nullable KvCache cache, Capture cap,
+                                     Activations acts) {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
         NDArray q = linear(h, m.weight(WeightNames.q(l) + ".weight"), bias(m, WeightNames.q(l), c.attentionBias()))

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 
@@ -23,7 +24,7 @@ public final class Model implements Transformer, Weights, AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
-    private final Rope rope;
+    private final @Nullable Rope rope;
 
     /**
      * Takes ownership of {@code weights} (attached to a new manager on {@code device}); they must match {@link

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 
@@ -36,13 +37,13 @@ public record ModelConfig(
         boolean learnedPositions,
         double ropeTheta,
         double partialRotaryFactor,
-        RopeScaling ropeScaling,
+        @Nullable RopeScaling ropeScaling,
         boolean attentionBias,
         boolean attentionOutputBias,
         boolean mlpBias,
         boolean tieWordEmbeddings,
-        Integer bosTokenId,
-        Integer eosTokenId) {
+        @Nullable Integer bosTokenId,
+        @Nullable Integer eosTokenId) {
 
     /** The checkpoint families: each fixes tensor names and the HF {@code architectures}/{@code model_type}. */
     public enum Architecture {
@@ -203,8 +204,8 @@ public record ModelConfig(
     public ModelConfig withHeadDim(int v) { return new Builder(this).headDim(v).build(); }
     public ModelConfig withTiedEmbeddings(boolean v) { return new Builder(this).tieWordEmbeddings(v).build(); }
     public ModelConfig withMaxPositionEmbeddings(int v) { return new Builder(this).maxPositionEmbeddings(v).build(); }
-    public ModelConfig withRope(double theta, RopeScaling scaling) { return new Builder(this).rope(theta, scaling).build(); }
-    public ModelConfig withTokenIds(Integer bos, Integer eos) { return new Builder(this).tokenIds(bos, eos).build(); }
+    public ModelConfig withRope(double theta, @Nullable RopeScaling scaling) { return new Builder(this).rope(theta, scaling).build(); }
+    public ModelConfig withTokenIds(@Nullable Integer bos, @Nullable Integer eos) { return new Builder(this).tokenIds(bos, eos).build(); }
 
     /** A mutable copy used by the {@code with…} methods; every {@link #build()} revalidates. */
     public static final class Builder {
@@ -215,8 +216,8 @@ public record ModelConfig(
         private double normEps, ropeTheta, partialRotaryFactor;
         private Activation activation;
         private boolean gatedMlp, learnedPositions, attentionBias, attentionOutputBias, mlpBias, tieWordEmbeddings;
-        private RopeScaling ropeScaling;
-        private Integer bosTokenId, eosTokenId;
+        private @Nullable RopeScaling ropeScaling;
+        private @Nullable Integer bosTokenId, eosTokenId;
 
         public Builder(ModelConfig c) {
             architecture = c.architecture; vocabSize = c.vocabSize; hiddenSize = c.hiddenSize;
@@ -236,8 +237,8 @@ public record ModelConfig(
         public Builder headDim(int v) { headDim = v; return this; }
         public Builder maxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
         public Builder tieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
-        public Builder rope(double theta, RopeScaling scaling) { ropeTheta = theta; ropeScaling = scaling; return this; }
-        public Builder tokenIds(Integer bos, Integer eos) { bosTokenId = bos; eosTokenId = eos; return this; }
+        public Builder rope(double theta, @Nullable RopeScaling scaling) { ropeTheta = theta; ropeScaling = scaling; return this; }
+        public Builder tokenIds(@Nullable Integer bos, @Nullable Integer eos) { bosTokenId = bos; eosTokenId = eos; return this; }
         public Builder normEps(double v) { normEps = v; return this; }
 
         public ModelConfig build() {
@@ -327,7 +328,7 @@ public record ModelConfig(
         }
     }
 
-    private static RopeScaling ropeScaling(JsonNode s, Path file) {
+    private static @Nullable RopeScaling ropeScaling(@Nullable JsonNode s, Path file) {
         if (s == null || s.isNull() || s.isMissingNode()) {
             return null;
         }

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 
@@ -118,7 +119,7 @@ public final class SafeTensorsWriter {
      * @throws UncheckedIOException if writing fails
      */
     public static void write(Path dir, List<NamedTensor> tensors, DType dtype, long maxShardBytes,
-            Map<String, String> metadata) {
+            @Nullable Map<String, String> metadata) {
         if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new InvalidInputException(dir + ": cannot save a checkpoint as " + dtype + "; use F32, F16 or BF16");
         }
@@ -140,7 +141,8 @@ public final class SafeTensorsWriter {
      * @throws IllegalStateException if a body writes more or fewer bytes than its shape and type need
      * @throws UncheckedIOException if writing fails
      */
-    public static void writeRaw(Path dir, List<RawTensor> tensors, long maxShardBytes, Map<String, String> metadata) {
+    public static void writeRaw(Path dir, List<RawTensor> tensors, long maxShardBytes,
+                                @Nullable Map<String, String> metadata) {
         Set<String> names = new HashSet<>();
         for (RawTensor t : tensors) {
             if (t.name().isEmpty() || t.name().equals("__metadata__") || !names.add(t.name())) {

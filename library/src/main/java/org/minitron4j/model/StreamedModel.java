@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 
@@ -30,7 +31,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
     private final SafeTensors tensors;
     private final Map<String, Shape> layout;
     private final NDManager manager;
-    private final Rope rope;
+    private final @Nullable Rope rope;
     private final long hiddenBudgetBytes;
 
     private StreamedModel(Path dir, ModelConfig config, SafeTensors tensors, Device device, long hiddenBudgetBytes) {

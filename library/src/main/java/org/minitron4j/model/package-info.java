@@ -7,4 +7,7 @@
  * ({@link org.minitron4j.model.Checkpoints}, safetensors reader and writer, dtypes, random-weight checkpoints), the
  * {@code tokenizer.json} wrapper and generation with a KV cache.
  */
+@NullMarked
 package org.minitron4j.model;
+
+import org.jspecify.annotations.NullMarked;

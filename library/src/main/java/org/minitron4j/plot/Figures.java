@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.train.TrainingLog;
 import tech.tablesaw.api.NumericColumn;
 import tech.tablesaw.api.Table;
@@ -56,7 +57,7 @@ public final class Figures {
      * The distribution of {@code scoreColumn} as a histogram; with a {@code groupColumn} (e.g. {@code component}) one
      * overlaid histogram per group.
      */
-    public static Figure scoreHistogram(Table scores, String scoreColumn, String groupColumn) {
+    public static Figure scoreHistogram(Table scores, String scoreColumn, @Nullable String groupColumn) {
         double[] values = numbers(scores, scoreColumn);
         List<Trace> traces = new ArrayList<>();
         if (groupColumn == null) {
@@ -154,7 +155,7 @@ public final class Figures {
 
     /** As {@link #versusParameters(Table, String)} with explicit columns; {@code groupColumn} may be null. */
     public static Figure versusParameters(Table models, String parametersColumn, String metric, String labelColumn,
-            String groupColumn) {
+            @Nullable String groupColumn) {
         double[] x = numbers(models, parametersColumn);
         double[] y = numbers(models, metric);
         Column<?> labels = column(models, labelColumn);

@@ -4,6 +4,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.eval.MultipleChoiceResult;
 import org.minitron4j.eval.WinograndeResult;
@@ -32,7 +33,7 @@ public final class Summaries {
      * {@link WinograndeResult}, {@link MultipleChoiceResult}, {@link TrainingLog}, and records of package
      * {@code org.minitron4j}.
      */
-    public static String html(Object value) {
+    public static @Nullable String html(Object value) {
         if (value instanceof HtmlRenderable r) {
             return r.toHtml();
         }

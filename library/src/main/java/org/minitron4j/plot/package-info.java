@@ -5,4 +5,7 @@
  * plotly.js embedded once; {@link org.minitron4j.plot.Summaries} gives the HTML summary of a model or result, which
  * notebooks show and reports reuse.
  */
+@NullMarked
 package org.minitron4j.plot;
+
+import org.jspecify.annotations.NullMarked;

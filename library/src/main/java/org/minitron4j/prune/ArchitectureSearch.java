@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.distill.Distillation;
@@ -139,7 +140,7 @@ public final class ArchitectureSearch {
      *                               within the tolerance (the message names both), or data is missing or too short
      */
     public static SearchResult run(Model teacher, ImportanceRanking scores, long budget, Space space, SearchOptions opts,
-                                   int[] train, int[] validation, Progress progress) {
+                                   int @Nullable [] train, int[] validation, Progress progress) {
         List<Candidate> all = searchable(teacher.config(), budget, space);
         return run(teacher, scores, all.subList(0, Math.min(opts.maxCandidates(), all.size())), budget, space.tolerance(),
                 opts, train, validation, progress);
@@ -154,7 +155,8 @@ public final class ArchitectureSearch {
      * @throws InvalidInputException when {@code candidates} is empty, or data is missing or too short
      */
     public static SearchResult run(Model teacher, ImportanceRanking scores, List<Candidate> candidates, long budget,
-                                   double tolerance, SearchOptions opts, int[] train, int[] validation, Progress progress) {
+                                   double tolerance, SearchOptions opts, int @Nullable [] train, int[] validation,
+                                   Progress progress) {
         if (candidates == null || candidates.isEmpty()) {
             throw new InvalidInputException("architecture search needs at least one candidate");
         }

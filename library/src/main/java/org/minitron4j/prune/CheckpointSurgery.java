@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Checkpoints;
@@ -61,13 +62,13 @@ public final class CheckpointSurgery {
      *     tensors, truncated files), naming the file and tensor
      */
     public static PruneReport prune(Path source, Path out, PrunePlan plan, ImportanceRanking ranking, PruneOptions options,
-                                    Path tokenizerFrom) {
+                                    @Nullable Path tokenizerFrom) {
         return prune(source, out, plan, ranking, options, tokenizerFrom, CHUNK_BYTES);
     }
 
     /** {@link #prune} reading at most {@code chunkBytes} per step (at least one row): small values test the chunking. */
     static PruneReport prune(Path source, Path out, PrunePlan plan, ImportanceRanking ranking, PruneOptions options,
-                             Path tokenizerFrom, int chunkBytes) {
+                             @Nullable Path tokenizerFrom, int chunkBytes) {
         if (sameFolder(source, out)) {
             throw new InvalidInputException(out + " is the source checkpoint folder; write the pruned checkpoint to another folder");
         }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
@@ -25,8 +26,9 @@ import org.minitron4j.model.ModelConfig;
  * (camelCase spellings accepted too; unknown keys are rejected). Checks that need no model run in the constructor;
  * {@link #validate(ModelConfig)} checks the plan against a model.
  */
-public record PrunePlan(Integer hiddenSize, Integer intermediateSize, Integer numAttentionHeads, Integer numKeyValueHeads,
-                        Integer numLayers, List<Integer> dropLayers) {
+public record PrunePlan(@Nullable Integer hiddenSize, @Nullable Integer intermediateSize,
+                        @Nullable Integer numAttentionHeads, @Nullable Integer numKeyValueHeads,
+                        @Nullable Integer numLayers, @Nullable List<Integer> dropLayers) {
 
     private static final ObjectMapper JSON = JsonMappers.shared();
 
@@ -86,8 +88,8 @@ public record PrunePlan(Integer hiddenSize, Integer intermediateSize, Integer nu
 
     /** Fluent construction; {@link #build()} validates. */
     public static final class Builder {
-        private Integer hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads, numLayers;
-        private List<Integer> dropLayers;
+        private @Nullable Integer hiddenSize, intermediateSize, numAttentionHeads, numKeyValueHeads, numLayers;
+        private @Nullable List<Integer> dropLayers;
 
         private Builder() {
         }
@@ -277,7 +279,7 @@ public record PrunePlan(Integer hiddenSize, Integer intermediateSize, Integer nu
                 integer("num_layers", v.get("num_layers")), drop);
     }
 
-    private static Integer integer(String key, Object x) {
+    private static @Nullable Integer integer(String key, @Nullable Object x) {
         if (x == null) {
             return null;
         }

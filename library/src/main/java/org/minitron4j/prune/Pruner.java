@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Model;
@@ -130,7 +131,7 @@ public final class Pruner {
      * Rows {@code rows} and columns {@code cols} (null: all) of {@code source}, a 1-d source: its elements {@code
      * rows}; a fresh tensor in {@code tmp}, which the new model's constructor takes over.
      */
-    private static NDArray select(NDManager tmp, NDArray source, int[] rows, int[] cols) {
+    private static NDArray select(NDManager tmp, NDArray source, int @Nullable [] rows, int @Nullable [] cols) {
         NDArray x = source;
         if (rows != null) {
             x = x.get(new NDIndex("{}", index(tmp, rows)));

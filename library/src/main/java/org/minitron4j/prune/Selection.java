@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.ModelConfig;
@@ -33,7 +34,7 @@ public record Selection(ModelConfig before, ModelConfig after, PrunePlan plan, P
      * (not -1), the source is that layer's o_proj after {@link PruneOptions#headResidualMerge()} folded its pruned
      * heads in ({@link #mergedOProj}).
      */
-    public record Cut(String source, String target, int[] rows, int[] cols, int mergeLayer) {
+    public record Cut(String source, String target, int @Nullable [] rows, int @Nullable [] cols, int mergeLayer) {
     }
 
     /**

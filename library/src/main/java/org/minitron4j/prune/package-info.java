@@ -13,4 +13,7 @@
  * from the teacher ({@link org.minitron4j.prune.SearchOptions}) and ranks them by validation loss, reporting how the
  * ranking settled along the retraining ({@link org.minitron4j.prune.SearchResult}: leaderboard and Kendall τ tables).
  */
+@NullMarked
 package org.minitron4j.prune;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entity of the world (a person, an animal or an object) with all its fixed facts; {@code name} is how the corpus
@@ -19,8 +20,9 @@ import java.util.Map;
  * @param time   time-of-day phrase for the habit, or null for objects
  * @param owner  name of the owning person, or null
  */
-public record Entity(String name, Kind kind, Map<Attribute, Integer> levels, String colour, String home,
-                     List<String> foods, int habit, String time, String owner) {
+public record Entity(String name, Kind kind, Map<Attribute, Integer> levels, @Nullable String colour,
+                     @Nullable String home, List<String> foods, int habit, @Nullable String time,
+                     @Nullable String owner) {
 
     /** Kind of entity; the category noun is used in sentences like "the cat is a small animal". */
     public enum Kind {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The seeded micro-world: people, animals and objects with fixed, mutually consistent attributes (size, weight, speed,
@@ -185,7 +186,7 @@ public final class TinyWorld {
     }
 
     /** Entity by surface name ("the cat", "anna"), or null. */
-    public Entity entity(String name) {
+    public @Nullable Entity entity(String name) {
         return byName.get(name);
     }
 

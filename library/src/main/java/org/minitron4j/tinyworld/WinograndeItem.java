@@ -4,13 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.JsonMappers;
 
 /**
  * One Winogrande-format item in the original schema: a sentence with exactly one {@code _}, two options and the
  * answer "1" or "2".
  */
-public record WinograndeItem(String qID, String sentence, String option1, String option2, String answer) {
+public record WinograndeItem(@Nullable String qID, String sentence, String option1, String option2, String answer) {
 
     private static final ObjectMapper JSON = JsonMappers.shared();
 

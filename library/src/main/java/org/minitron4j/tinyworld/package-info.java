@@ -3,4 +3,7 @@
  * stories about it, Winogrande-format tasks whose answers follow from the world's facts, and a word-level Hugging Face
  * tokenizer. Entry point: {@link org.minitron4j.tinyworld.TinyWorld#generate}.
  */
+@NullMarked
 package org.minitron4j.tinyworld;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,6 +1,7 @@
 package org.minitron4j.train;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 
 /**
@@ -14,7 +15,7 @@ import org.minitron4j.InvalidInputException;
  * @param every  save every this many optimizer steps; 0 = only at the end
  * @param resume continue from the newest complete checkpoint in {@code dir} (start fresh if there is none)
  */
-public record Checkpointing(Path dir, int every, boolean resume) {
+public record Checkpointing(@Nullable Path dir, int every, boolean resume) {
     public Checkpointing {
         if (every < 0) {
             throw new InvalidInputException("checkpoint interval must be >= 0 (0 = only at the end), got " + every);

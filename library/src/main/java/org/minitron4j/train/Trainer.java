@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.OutputFolder;
 import org.minitron4j.Progress;
@@ -28,8 +29,8 @@ public final class Trainer {
     }
 
     /** Trains {@code model} in place on {@code train} tokens and returns the log; {@code validation} may be null. */
-    public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
-                                    Progress progress) {
+    public static TrainingLog train(Model model, Objective objective, int[] train, int @Nullable [] validation,
+                                    TrainConfig cfg, Progress progress) {
         return train(model, objective, train, validation, cfg, Checkpointing.none(), progress);
     }
 
@@ -47,8 +48,8 @@ public final class Trainer {
      *                               start over, claim it with {@link OutputFolder.Mode#OVERWRITE} around this call),
      *                               or another run is writing it
      */
-    public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
-                                    Checkpointing checkpointing, Progress progress) {
+    public static TrainingLog train(Model model, Objective objective, int[] train, int @Nullable [] validation,
+                                    TrainConfig cfg, Checkpointing checkpointing, Progress progress) {
         if (train.length < cfg.seqLen() + 2) {
             throw new InvalidInputException("training data has " + train.length + " tokens, fewer than one window of "
                     + (cfg.seqLen() + 1));

@@ -5,4 +5,7 @@
  * ({@link org.minitron4j.train.Checkpointing}). What a step minimises is an {@link org.minitron4j.train.Objective}:
  * plain language modelling, or distillation from a teacher ({@code org.minitron4j.distill}).
  */
+@NullMarked
 package org.minitron4j.train;
+
+import org.jspecify.annotations.NullMarked;

@@ -98,7 +98,7 @@ class OutputFoldersOfCommandsTest {
 
         CliTest.Run again = run(args);
         assertEquals(2, again.code(), again.err());
-        assertTrue(again.err().contains(out + " is not empty") && again.err().contains("pass --overwrite")
+        assertTrue(again.err().contains(out + " is not empty") && again.err().contains("--overwrite")
                 && !again.err().contains("OutputFolder.Mode"), again.err());
         assertEquals(command.equals("distill"), again.err().contains("--resume"), again.err());
         assertEquals(written, Folders.hashes(out), "a refused run changes nothing");

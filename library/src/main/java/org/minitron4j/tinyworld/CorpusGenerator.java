@@ -18,12 +18,17 @@ public final class CorpusGenerator {
     private final Set<String> reserved;
     private final List<Entity> all;
     private final Map<String, List<String>> owns = new TreeMap<>();
+    private final Scenes scenes;
 
-    /** Creates a generator over a world; {@code reservedKeys} are {@link TinyWorld#key} values to avoid. */
+    /**
+     * Creates a generator over a world; {@code reservedKeys} are {@link TinyWorld#key} values and {@link Scenes} keys
+     * to avoid.
+     */
     public CorpusGenerator(TinyWorld world, Set<String> reservedKeys) {
         this.world = world;
         this.reserved = Set.copyOf(reservedKeys);
         this.all = world.entities();
+        this.scenes = new Scenes(world, reserved, this::distractor);
         for (Entity e : all) {
             if (e.owner() != null) {
                 owns.computeIfAbsent(e.owner(), k -> new ArrayList<>()).add(e.name());
@@ -31,8 +36,14 @@ public final class CorpusGenerator {
         }
     }
 
-    /** One document as a single line of space-separated tokens (no trailing newline). */
+    /**
+     * One document as a single line of space-separated tokens (no trailing newline): an in-context scene ({@link Scenes})
+     * three times in five, otherwise facts of the world.
+     */
     public String document(SplittableRandom rng) {
+        if (rng.nextInt(5) < 3) {
+            return scenes.document(rng);
+        }
         int r = rng.nextInt(100);
         List<String> s;
         if (r < 45) {
@@ -157,6 +168,11 @@ public final class CorpusGenerator {
             }
         }
         return attribute(rng, e, attrs.get(rng.nextInt(attrs.size())));
+    }
+
+    /** A fact about a random entity: the filler between the facts of a long-range scene. */
+    String distractor(SplittableRandom rng) {
+        return fact(rng, randomEntity(rng));
     }
 
     private String question(SplittableRandom rng, Entity e) {

@@ -13,6 +13,8 @@ import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.eval.ModelScorer;
+import org.minitron4j.eval.MultipleChoice;
+import org.minitron4j.eval.MultipleChoiceResult;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeOptions;
 import org.minitron4j.eval.WinograndeResult;
@@ -37,7 +39,7 @@ public final class Teacher {
     public record Recipe(int hiddenSize, int intermediateSize, int numLayers, int numAttentionHeads, int numKeyValueHeads,
                          int contextLength, long initSeed, TrainConfig train) {
         public static Recipe defaults() {
-            TrainConfig t = TrainConfig.of(6000, 16, 128, 1e-3)
+            TrainConfig t = TrainConfig.of(2200, 16, 128, 1e-3)
                     .withSchedule(TrainConfig.Schedule.COSINE, 200, 1e-4)
                     .withOptimizer(0.1, 0.9, 0.95, 1e-8, 1.0)
                     .withLogging(25, 500, 65_536)
@@ -64,14 +66,20 @@ public final class Teacher {
         }
     }
 
-    /** Scores of a trained teacher. */
+    /**
+     * Scores of a trained teacher: validation LM loss, Winogrande-format dev accuracy (the in-context tasks), the easy
+     * world-knowledge set and the story-ending multiple choice (acc and acc_norm; chance 0.25), all 0-shot.
+     */
     public record Scores(double validationLoss, double unigramLoss, double winograndeAcc, double winograndeStderr,
-                         int winograndeItems, long parameters, double trainSeconds) {
+                         int winograndeItems, double easyWinograndeAcc, double storyEndingAcc,
+                         double storyEndingAccNorm, int storyEndingItems, long parameters, double trainSeconds) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "validation loss %.4f (unigram baseline %.4f), winogrande %.4f ± %.4f (n = %d), "
-                            + "%,d parameters, trained in %.0f s", validationLoss, unigramLoss, winograndeAcc, winograndeStderr,
-                    winograndeItems, parameters, trainSeconds);
+                            + "easy winogrande %.4f, story endings acc %.4f / acc_norm %.4f (n = %d), %,d parameters, "
+                            + "trained in %.0f s", validationLoss, unigramLoss, winograndeAcc, winograndeStderr,
+                    winograndeItems, easyWinograndeAcc, storyEndingAcc, storyEndingAccNorm, storyEndingItems, parameters,
+                    trainSeconds);
         }
     }
 
@@ -106,14 +114,19 @@ public final class Teacher {
         }
     }
 
-    /** Validation LM loss, the unigram baseline in the same units (per predicted token) and Winogrande dev accuracy. */
+    /** Validation LM loss, the unigram baseline in the same units (per predicted token) and the three task sets. */
     public static Scores score(Model model, Tokenizer tok, Path datasetDir, int[] train, int[] validation, int seqLen,
                                double trainSeconds, Progress progress) {
         double loss = LmLoss.evaluate(model, validation, seqLen, 16, progress).loss();
+        ModelScorer scorer = new ModelScorer(model, 8192, progress);
         WinograndeResult wg = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_dev.jsonl")), tok,
-                new ModelScorer(model, 8192, progress), WinograndeOptions.defaults());
+                scorer, WinograndeOptions.defaults());
+        WinograndeResult easy = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_easy_dev.jsonl")), tok,
+                scorer, WinograndeOptions.defaults());
+        MultipleChoiceResult stories = MultipleChoice.evaluate(
+                MultipleChoice.load(datasetDir.resolve("story_endings_dev.jsonl")), tok, scorer, 0);
         return new Scores(loss, unigramLoss(train, validation, model.config().vocabSize()), wg.acc(), wg.accStderr(), wg.n(),
-                model.parameterCount(), trainSeconds);
+                easy.acc(), stories.acc(), stories.accNorm(), stories.n(), model.parameterCount(), trainSeconds);
     }
 
     /** Cross-entropy of validation tokens 1..N-1 under add-one-smoothed unigram frequencies of the training tokens. */

@@ -447,6 +447,44 @@ def windowed_eval(cfg, W, stream, L):
     return {"seq_len": L, "loss": total / scored, "tokens_scored": scored}
 
 
+def harness_rolling_windows(token_list, prefix_token, max_seq_len):
+    """lm-evaluation-harness v0.4 utils.get_rolling_token_windows(context_len=1) + make_disjoint_window, as written there:
+    (context, continuation) pairs that predict every token of token_list once, the first from prefix_token."""
+    if not token_list:
+        return
+    context_len = 1
+    pred_len = max_seq_len - context_len + 1
+    predicted = 0
+    first_seq_len = min(max_seq_len, len(token_list))
+    windows = [([prefix_token] + token_list[:first_seq_len - 1], token_list[:first_seq_len])]
+    predicted += first_seq_len
+    while predicted < len(token_list):
+        window_pred_len = min(len(token_list) - predicted, pred_len)
+        window_end = predicted + window_pred_len
+        windows.append((token_list[window_end - max_seq_len - 1:window_end - 1],
+                        token_list[window_end - window_pred_len:window_end]))
+        predicted += window_pred_len
+    for a, b in windows:
+        yield a[:len(a) - (len(b) - 1)], b  # make_disjoint_window
+
+
+def documents_eval(cfg, W, docs, L):
+    """Documents scored apart as the harness's loglikelihood_rolling: per document, the tokens after its BOS are
+    predicted in rolling windows, BOS as the prefix token; nothing appended. Feeds (context + continuation)[:-1] and
+    scores the last len(continuation) positions, as _loglikelihood_tokens."""
+    total, scored = 0.0, 0
+    for doc in docs:
+        for ctx, cont in harness_rolling_windows(doc[1:], doc[0], L):
+            full = ctx + cont
+            n = len(cont)
+            logits = forward(cfg, W, torch.tensor([full[:-1]]))[0][-n:]
+            lp = torch.log_softmax(logits, dim=-1)
+            total -= lp[torch.arange(n), torch.tensor(cont)].sum().item()
+            scored += n
+    assert scored == sum(len(d) - 1 for d in docs)
+    return {"seq_len": L, "loss": total / scored, "tokens_scored": scored, "documents": len(docs)}
+
+
 def greedy(cfg, W, prompt, n):
     ids, margins = list(prompt), []
     for _ in range(n):
@@ -681,7 +719,8 @@ def main():
     text_stream = [i for doc in expected for i in doc + [vocab["</s>"]]]
 
     def text_eval(cfg, W):
-        return {"text_eval": windowed_eval(cfg, W, text_stream, 16)}
+        return {"text_eval": windowed_eval(cfg, W, text_stream, 16),
+                "text_eval_documents": documents_eval(cfg, W, expected, 16)}
 
     models = [
         ("llama", llama_cfg(), 11, None),

@@ -41,6 +41,11 @@ final class EvalCommand implements Runnable {
     @Option(names = "--batch-size", defaultValue = "8", description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--append-eos", description = "lm-loss on text: append an EOS after every document and score the"
+            + " file as one stream (Megatron's EOD convention, as training reads a corpus). Default: each document as"
+            + " the tokenizer encodes it (e.g. BOS first), nothing appended, scored on its own (lm-evaluation-harness).")
+    boolean appendEos;
+
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
@@ -76,11 +81,22 @@ final class EvalCommand implements Runnable {
     }
 
     private void lmLoss() {
-        try (Model model = modelOptions.load(); Tokenizer tok = TokenSource.isPreTokenized(data) ? null : modelOptions.tokenizer()) {
-            int[] tokens = TokenSource.read(data, tok);
-            TokenSource.checkVocab(tokens, model.config().vocabSize(), data.toString());
+        boolean preTokenized = TokenSource.isPreTokenized(data);
+        if (appendEos && preTokenized) {
+            throw new InvalidInputException("--append-eos applies to text data (.txt, .jsonl); " + data
+                    + " holds token ids, which are scored as given");
+        }
+        try (Model model = modelOptions.load(); Tokenizer tok = preTokenized ? null : modelOptions.tokenizer()) {
+            if (appendEos && tok.eosTokenId().isEmpty()) {
+                throw new InvalidInputException("--append-eos: the tokenizer " + tok.source() + " has no EOS token");
+            }
+            TokenSource.Documents docs = TokenSource.documents(data, tok, appendEos);
+            TokenSource.checkVocab(docs.tokens(), model.config().vocabSize(), data.toString());
             int len = seqLen != null ? seqLen : Math.min(2048, model.config().maxPositionEmbeddings());
-            LmLoss.Result r = LmLoss.evaluate(model, tokens, len, batchSize, Progress.stderr());
+            // a token file or the EOD convention: one stream; text by default: each document on its own
+            LmLoss.Result r = preTokenized || appendEos
+                    ? LmLoss.evaluate(model, docs.tokens(), len, batchSize, Progress.stderr())
+                    : LmLoss.evaluate(model, docs, len, batchSize, Progress.stderr());
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("task", "lm-loss");
@@ -89,6 +105,8 @@ final class EvalCommand implements Runnable {
                 o.put("tokens", r.tokens());
                 o.put("seq_len", len);
                 o.put("data", data.toString());
+                o.put("append_eos", appendEos);
+                o.put("documents", docs.count());
                 Json.print(o);
             } else {
                 System.out.printf(Locale.ROOT, "lm-loss %.6f  perplexity %.4f  tokens %d%n", r.loss(), r.perplexity(), r.tokens());

@@ -3,10 +3,11 @@ package org.minitron4j.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.minitron4j.JsonMappers;
 
 /** The one JSON object a command prints on stdout with {@code --json}. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = JsonMappers.shared();
     // A recorded run or a replay keeps the object the command prints on this thread (RunRecorder).
     private static final ThreadLocal<Capture> CAPTURE = new ThreadLocal<>();
 

@@ -13,6 +13,9 @@ import org.minitron4j.InvalidInputException;
 public final class Batches {
     private Batches() {}
 
+    /** A window to score: its tokens, of which the last {@code predicted} are targets (each predicted from all before). */
+    public record Window(int[] tokens, int predicted) {}
+
     /** A right-padded batch: {@code ids[i]} holds row i, of which the first {@code lengths[i]} entries are real. */
     public record Packed(int[][] ids, int[] lengths) {}
 
@@ -28,6 +31,29 @@ public final class Batches {
         for (long s = 0; s < n - 1; s += seqLen) {
             int end = (int) Math.min(s + seqLen, n - 1);
             out.add(Arrays.copyOfRange(tokens, (int) s, end + 1));
+        }
+        return out;
+    }
+
+    /**
+     * lm-evaluation-harness's rolling windows ({@code get_rolling_token_windows} with context length 1, then
+     * {@code make_disjoint_window}) over one document whose first token plays the harness's prefix token (BOS): the
+     * windows of {@link #evalWindows}, each predicting all its tokens but the first, except that a last window shorter
+     * than seqLen+1 is extended to the left to seqLen+1 tokens (or to the document's start) and predicts only the
+     * tokens it did before. Every token but t[0] is predicted exactly once; the targets are those of evalWindows, the
+     * context of the last few can be longer.
+     */
+    public static List<Window> rollingWindows(int[] tokens, int seqLen) {
+        List<int[]> tiles = evalWindows(tokens, seqLen);
+        List<Window> out = new ArrayList<>(tiles.size());
+        for (int[] t : tiles) {
+            out.add(new Window(t, t.length - 1));
+        }
+        int last = tiles.size() - 1;
+        if (last > 0 && tiles.get(last).length < seqLen + 1) {
+            int end = tokens.length; // the last window always ends at the last token
+            out.set(last, new Window(Arrays.copyOfRange(tokens, Math.max(0, end - seqLen - 1), end),
+                    tiles.get(last).length - 1));
         }
         return out;
     }

@@ -10,16 +10,24 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /** JSONL (corpora, task files, prediction files): one object per line; read errors name the file and line. */
 public final class Jsonl {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Receives each object with its 1-based line number. */
     public interface LineConsumer {
         void accept(JsonNode object, int line);
+    }
+
+    /** Turns one object (with its 1-based line number) into an item of a task file. */
+    public interface ItemParser<T> {
+        T parse(JsonNode object, int line);
     }
 
     private Jsonl() {}
@@ -50,6 +58,20 @@ public final class Jsonl {
         } catch (IOException e) {
             throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The items of a task file, one per object, in file order.
+     *
+     * @throws InvalidInputException naming the file if it holds no object: a task without items has no score
+     */
+    public static <T> List<T> items(Path file, ItemParser<T> parser) {
+        List<T> items = new ArrayList<>();
+        forEachObject(file, (object, line) -> items.add(parser.parse(object, line)));
+        if (items.isEmpty()) {
+            throw new InvalidInputException(file + ": no items (the task file holds no JSON object)");
+        }
+        return items;
     }
 
     public static String string(Path file, JsonNode o, String field, int line) {

@@ -32,32 +32,68 @@ public final class TokenSource {
     private TokenSource() {}
 
     /**
-     * Reads {@code file} by its extension. Text documents are encoded with special tokens; EOS is appended after each
-     * document when the tokenizer has one and its post-processor does not add it.
+     * A file's documents back to back: document i is {@code tokens[starts[i] .. starts[i+1])}, the last one ends at
+     * {@code tokens.length}. A pre-tokenized file is one document.
+     */
+    public record Documents(int[] tokens, int[] starts) {
+        public int count() {
+            return starts.length;
+        }
+
+        /** The tokens of document {@code i}. */
+        public int[] document(int i) {
+            int end = i + 1 < starts.length ? starts[i + 1] : tokens.length;
+            return Arrays.copyOfRange(tokens, starts[i], end);
+        }
+    }
+
+    /**
+     * Reads {@code file} by its extension into one stream, as training reads a corpus (Megatron's convention): text
+     * documents are encoded with special tokens and an EOS (end of document) follows each; see
+     * {@link #documents(Path, Tokenizer, boolean)}.
      *
      * @param tokenizerOrNull required for {@code .txt} and {@code .jsonl}, ignored otherwise
      * @throws InvalidInputException on an unknown extension, malformed content or a missing tokenizer
      */
     public static int[] read(Path file, Tokenizer tokenizerOrNull) {
+        return documents(file, tokenizerOrNull, true).tokens();
+    }
+
+    /**
+     * Reads {@code file} by its extension, keeping where each document starts. Text ({@code .txt}: documents separated
+     * by blank lines; {@code .jsonl}: field {@code text}, one document per line) is encoded document by document as the
+     * tokenizer's post-processor says (e.g. BOS in front for Llama). With {@code appendEos}, an EOS is appended after
+     * each document when the tokenizer has one and its post-processor does not already add it (Megatron's EOD);
+     * without, nothing is appended (Hugging Face, lm-evaluation-harness). Pre-tokenized arrays ({@code .bin} uint16,
+     * {@code .npy}) are taken as given, as one document.
+     *
+     * @param tokenizerOrNull required for {@code .txt} and {@code .jsonl}, ignored otherwise
+     * @throws InvalidInputException on an unknown extension, malformed content or a missing tokenizer
+     */
+    public static Documents documents(Path file, Tokenizer tokenizerOrNull, boolean appendEos) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException("data file not found: " + file);
         }
         try {
             if (name.endsWith(".txt")) {
-                return readText(file, need(tokenizerOrNull, file));
+                return readText(file, need(tokenizerOrNull, file), appendEos);
             } else if (name.endsWith(".jsonl")) {
-                return readJsonl(file, need(tokenizerOrNull, file));
+                return readJsonl(file, need(tokenizerOrNull, file), appendEos);
             } else if (name.endsWith(".bin")) {
-                return readBin(file);
+                return whole(readBin(file));
             } else if (name.endsWith(".npy")) {
-                return readNpy(file);
+                return whole(readNpy(file));
             }
         } catch (IOException e) {
             throw new InvalidInputException("cannot read data file " + file + ": " + e.getMessage(), e);
         }
         throw new InvalidInputException("unsupported data file " + file
                 + ": the extension must be .txt, .jsonl, .bin (uint16) or .npy");
+    }
+
+    private static Documents whole(int[] tokens) {
+        return new Documents(tokens, new int[] {0});
     }
 
     /** Whether the file holds token ids (.bin, .npy) that are read without a tokenizer. */
@@ -84,21 +120,24 @@ public final class TokenSource {
         return tok;
     }
 
-    /** Collects documents' tokens into a growing int array. */
+    /** Collects documents' tokens into a growing int array, noting where each starts. */
     private static final class Stream {
         private final Tokenizer tok;
         private final Path file;
+        private final boolean eos;
         private int[] data = new int[1024];
         private int size;
+        private int[] starts = new int[64];
+        private int count;
 
-        Stream(Tokenizer tok, Path file) {
+        Stream(Tokenizer tok, Path file, boolean appendEos) {
             this.tok = tok;
             this.file = file;
+            this.eos = appendEos && tok.eosTokenId().isPresent() && !tok.addsEosToken();
         }
 
         void document(String text) {
             int[] ids = tok.encode(text, true);
-            boolean eos = tok.eosTokenId().isPresent() && !tok.addsEosToken();
             int need = size + ids.length + (eos ? 1 : 0);
             if (need < 0 || need > MAX_TOKENS) {
                 throw new InvalidInputException("data file " + file + " has more than " + MAX_TOKENS + " tokens");
@@ -106,6 +145,10 @@ public final class TokenSource {
             if (need > data.length) {
                 data = Arrays.copyOf(data, (int) Math.min(MAX_TOKENS, Math.max(need, 2L * data.length)));
             }
+            if (count == starts.length) {
+                starts = Arrays.copyOf(starts, 2 * count);
+            }
+            starts[count++] = size;
             System.arraycopy(ids, 0, data, size, ids.length);
             size += ids.length;
             if (eos) {
@@ -113,13 +156,13 @@ public final class TokenSource {
             }
         }
 
-        int[] toArray() {
-            return Arrays.copyOf(data, size);
+        Documents toDocuments() {
+            return new Documents(Arrays.copyOf(data, size), Arrays.copyOf(starts, count));
         }
     }
 
-    private static int[] readText(Path file, Tokenizer tok) throws IOException {
-        Stream out = new Stream(tok, file);
+    private static Documents readText(Path file, Tokenizer tok, boolean appendEos) throws IOException {
+        Stream out = new Stream(tok, file, appendEos);
         StringBuilder doc = new StringBuilder();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -139,11 +182,11 @@ public final class TokenSource {
         if (doc.length() > 0) {
             out.document(doc.toString());
         }
-        return out.toArray();
+        return out.toDocuments();
     }
 
-    private static int[] readJsonl(Path file, Tokenizer tok) {
-        Stream out = new Stream(tok, file);
+    private static Documents readJsonl(Path file, Tokenizer tok, boolean appendEos) {
+        Stream out = new Stream(tok, file, appendEos);
         Jsonl.forEachObject(file, (node, lineNo) -> {
             JsonNode text = node.get("text");
             if (text == null || !text.isTextual()) {
@@ -152,7 +195,7 @@ public final class TokenSource {
             }
             out.document(text.asText());
         });
-        return out.toArray();
+        return out.toDocuments();
     }
 
     private static int[] readBin(Path file) throws IOException {

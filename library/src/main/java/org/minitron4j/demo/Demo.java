@@ -2,7 +2,6 @@ package org.minitron4j.demo;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.distill.Distillation;
@@ -216,7 +216,7 @@ public final class Demo {
     private static void write(Options o, Results r, List<String> sections, List<String> studentRows) {
         try {
             Files.createDirectories(o.outDir());
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectMapper json = JsonMappers.indented();
             ObjectNode root = json.createObjectNode();
             ArrayNode models = root.putArray("models");
             for (Entry e : r.models()) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.Site;
 import org.minitron4j.train.TrainConfig;
 
@@ -45,7 +46,7 @@ public record DistillationConfig(
         double alpha,
         TrainConfig train) {
 
-    private static final JsonMapper JSON = JsonMapper.builder()
+    private static final JsonMapper JSON = JsonMappers.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
 import org.minitron4j.model.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
@@ -24,13 +25,13 @@ public final class MultipleChoice {
     private static final List<String> CHOICES = List.of("choices", "endings");
     private static final List<String> LABEL = List.of("label", "gold");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     private MultipleChoice() {}
 
     private static String toJson(double[] v) {
         try {
-            return JSON.writeValueAsString(v); // non-finite values come out as quoted strings
+            return JSON.writeValueAsString(v); // non-finite values come out as null (JsonMappers)
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -40,11 +41,11 @@ public final class MultipleChoice {
      * Loads JSONL with a string context ({@code context}, {@code query} or {@code question}), a string array of choices
      * ({@code choices} or {@code endings}) and the gold index ({@code label} or {@code gold}, an integer or a numeric
      * string); {@code id} is taken if present, else "line-N".
+     *
+     * @throws InvalidInputException naming the file and line of a malformed item, or the file if it has no items
      */
     public static List<MultipleChoiceItem> load(Path jsonl) {
-        List<MultipleChoiceItem> items = new ArrayList<>();
-        Jsonl.forEachObject(jsonl, (o, line) -> items.add(parse(jsonl, o, line)));
-        return items;
+        return Jsonl.items(jsonl, (o, line) -> parse(jsonl, o, line));
     }
 
     private static JsonNode first(Path file, JsonNode o, List<String> names, int line) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
@@ -17,7 +18,7 @@ import tech.tablesaw.api.Table;
  */
 public record MultipleChoiceResult(double acc, double accStderr, double accNorm, double accNormStderr,
         double accBytes, double accBytesStderr, int n, Table items) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Writes one JSON object per item with the columns of {@link #items()}. */
     public void writePredictions(Path jsonl) {

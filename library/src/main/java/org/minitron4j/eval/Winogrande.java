@@ -24,11 +24,11 @@ public final class Winogrande {
     /**
      * Loads JSONL in the original schema {@code {"qID","sentence","option1","option2","answer"}} or the llm-foundry
      * schema {@code {"context_options":[c1,c2],"continuation","gold":0|1}} (schemas may not be mixed per line).
+     *
+     * @throws InvalidInputException naming the file and line of a malformed item, or the file if it has no items
      */
     public static List<WinograndeItem> load(Path jsonl) {
-        List<WinograndeItem> items = new ArrayList<>();
-        Jsonl.forEachObject(jsonl, (node, line) -> items.add(parse(jsonl, node, line)));
-        return items;
+        return Jsonl.items(jsonl, (o, line) -> parse(jsonl, o, line));
     }
 
     private static WinograndeItem parse(Path file, JsonNode o, int line) {

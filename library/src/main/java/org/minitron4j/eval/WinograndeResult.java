@@ -3,6 +3,7 @@ package org.minitron4j.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
@@ -12,7 +13,7 @@ import tech.tablesaw.api.Table;
  * correct (gold and prediction as option numbers 1 or 2).
  */
 public record WinograndeResult(double acc, double accStderr, int n, Table items) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Writes one JSON object per item: qID, logprob_option1, logprob_option2, prediction, gold, correct. */
     public void writePredictions(Path jsonl) {

@@ -2,7 +2,6 @@ package org.minitron4j.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * One recorded run of a command ({@code importance}, {@code prune}, {@code distill}, {@code eval}, {@code search}, …):
@@ -40,7 +40,7 @@ public record RunRecord(String format, String command, List<String> args, String
     public static final String FORMAT = "minitron4j-run/1";
     public static final String FILE = "record.json";
     public static final String TABLES = "tables";
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper MAPPER = JsonMappers.indented();
     // Fields and columns that measure time or speed, or name where a run wrote: they differ between equal runs.
     private static final Pattern VOLATILE = Pattern.compile(
             "(?i)(^|.*[_.])(seconds|secs|elapsed|time|wall|timestamp|created|out)$|.*per_s(ec(ond)?)?$");

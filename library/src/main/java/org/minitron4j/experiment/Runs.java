@@ -1,7 +1,6 @@
 package org.minitron4j.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * Run records from a notebook or program. {@code Runs.record(dir, "distill", "--teacher", …)} runs the command exactly
@@ -83,7 +83,7 @@ public final class Runs {
             throw failure("replaying " + runDir, e);
         }
         try {
-            return ReplayReport.fromJson(runDir, new ObjectMapper().readTree(e.stdout()), keep);
+            return ReplayReport.fromJson(runDir, JsonMappers.shared().readTree(e.stdout()), keep);
         } catch (IOException ex) {
             throw new IllegalStateException("replaying " + runDir + ": unreadable output '" + e.stdout() + "'", ex);
         }

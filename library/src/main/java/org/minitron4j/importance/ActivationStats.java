@@ -2,7 +2,6 @@ package org.minitron4j.importance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Site;
 import tech.tablesaw.api.DoubleColumn;
@@ -388,7 +388,7 @@ public final class ActivationStats {
      * [blocks][pairs] cosine sums) into {@code dir}, creating it.
      */
     public void save(Path dir) {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = JsonMappers.indented();
         try {
             Files.createDirectories(dir);
             json.writeValue(dir.resolve("model_config.json").toFile(), config.toHuggingFace());
@@ -435,7 +435,7 @@ public final class ActivationStats {
             throw new InvalidInputException(dir + ": stats.json and stats.bin not found (not an importance output folder?)");
         }
         try {
-            JsonNode o = new ObjectMapper().readTree(meta.toFile());
+            JsonNode o = JsonMappers.shared().readTree(meta.toFile());
             if (!FORMAT.equals(o.path("format").asText())) {
                 throw new InvalidInputException(meta + ": not a " + FORMAT + " file");
             }

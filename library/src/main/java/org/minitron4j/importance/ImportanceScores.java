@@ -2,7 +2,6 @@ package org.minitron4j.importance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +11,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
 import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
@@ -158,7 +158,7 @@ public final class ImportanceScores implements ImportanceRanking {
 
     /** Writes {@code scores.csv} ({@link #table()}), {@code scores.json} and {@code model_config.json} into {@code dir}. */
     public void save(Path dir) {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = JsonMappers.indented();
         try {
             Files.createDirectories(dir);
             table().write().csv(dir.resolve("scores.csv").toFile());
@@ -186,7 +186,7 @@ public final class ImportanceScores implements ImportanceRanking {
             throw new InvalidInputException(dir + ": scores.csv and scores.json not found (not an importance output folder?)");
         }
         try {
-            JsonNode o = new ObjectMapper().readTree(meta.toFile());
+            JsonNode o = JsonMappers.shared().readTree(meta.toFile());
             ModelConfig config = ModelConfig.fromHuggingFace(dir.resolve("model_config.json"));
             Aggregation agg = Aggregation.parseLabel(o.get("aggregation").asText());
             MlpVariant variant = MlpVariant.parse(o.get("mlp_variant").asText());

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * Hugging Face model folders in and out: {@code config.json} plus {@code model.safetensors} or a sharded index, in
@@ -35,7 +36,7 @@ public final class Checkpoints {
     public static final List<String> TOKENIZER_FILES =
             List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Tensors some checkpoints carry that are buffers, not parameters (recomputed here). */
     private static final Pattern IGNORED = Pattern.compile(

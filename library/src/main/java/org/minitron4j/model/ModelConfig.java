@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * The immutable shape and numerics of one decoder-only transformer of the supported family (Llama 2/3/3.1, Mistral,
@@ -237,7 +238,7 @@ public record ModelConfig(
 
     // ---- Hugging Face config.json ------------------------------------------------------------------------------
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Reads {@code config.json} from a model folder (or the file itself). */
     public static ModelConfig fromHuggingFace(Path dirOrFile) {

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * A read-only view of a safetensors checkpoint (one file or an indexed set of shards), validated when opened and read
@@ -53,7 +54,7 @@ public final class SafeTensors implements AutoCloseable {
     private static final int CONVERT_CHUNK = 1 << 14;
 
     private static final JsonMapper JSON =
-            JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+            JsonMappers.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private final Path source;
     private final Map<String, TensorInfo> tensors;

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * Saves f32 tensors ({@link #write}), or tensors whose bytes are produced while writing, each in its own type
@@ -37,7 +38,7 @@ public final class SafeTensorsWriter {
             Pattern.compile("model(-\\d+-of-\\d+)?\\.safetensors|" + Pattern.quote(SafeTensors.INDEX_FILE));
     // Floats converted per write: 1 Mi floats, a few MiB of I/O buffer regardless of the tensor size.
     private static final int CHUNK = 1 << 20;
-    private static final JsonMapper JSON = new JsonMapper();
+    private static final JsonMapper JSON = JsonMappers.shared();
 
     private SafeTensorsWriter() {
     }

@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /**
  * A Hugging Face {@code tokenizer.json} loaded through DJL, configured never to truncate or pad, with the BOS/EOS ids
  * and vocabulary size resolved from the tokenizer files.
  */
 public final class Tokenizer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
     private static final List<String> BOS_NAMES =
             List.of("<s>", "<|begin_of_text|>", "<bos>", "<|startoftext|>", "[BOS]", "<|endoftext|>");
     private static final List<String> EOS_NAMES =

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
 
 /**
@@ -27,7 +28,7 @@ import org.minitron4j.model.ModelConfig;
 public record PrunePlan(Integer hiddenSize, Integer intermediateSize, Integer numAttentionHeads, Integer numKeyValueHeads,
                         Integer numLayers, List<Integer> dropLayers) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** JSON key → field, both spellings. */
     private static final Map<String, String> KEYS = new LinkedHashMap<>();

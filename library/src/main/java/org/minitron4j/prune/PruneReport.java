@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.ModelConfig;
 
 /**
@@ -76,7 +77,7 @@ public record PruneReport(
         return 1.0 - (double) parametersAfter / parametersBefore;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** The report as one JSON object ({@code prune_report.json}); map keys are original layer indices. */
     public ObjectNode toJsonNode() {

@@ -2,13 +2,13 @@ package org.minitron4j.tinyworld;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.eval.LmLoss;
@@ -141,7 +141,7 @@ public final class Teacher {
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = JsonMappers.indented();
         json.writeValue(file.toFile(), value);
     }
 }

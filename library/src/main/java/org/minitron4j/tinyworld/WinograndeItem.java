@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.minitron4j.JsonMappers;
 
 /**
  * One Winogrande-format item in the original schema: a sentence with exactly one {@code _}, two options and the
@@ -11,7 +12,7 @@ import java.util.Map;
  */
 public record WinograndeItem(String qID, String sentence, String option1, String option2, String answer) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** The sentence with the blank replaced by option 1 or 2. */
     public String filled(int option) {

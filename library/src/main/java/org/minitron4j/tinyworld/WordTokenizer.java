@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.minitron4j.JsonMappers;
 
 /**
  * A word-level vocabulary (specials first, then words by descending frequency, ties alphabetical) that serializes to a
@@ -28,7 +29,7 @@ public final class WordTokenizer {
     /** The special tokens in id order. */
     public static final List<String> SPECIALS = List.of(UNK, BOS, EOS, PAD);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.shared();
 
     private final List<String> vocabulary;
     private final int modelMaxLength;

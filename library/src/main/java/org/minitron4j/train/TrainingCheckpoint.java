@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.model.DType;
 import org.minitron4j.model.SafeTensors;
 import org.minitron4j.model.SafeTensorsWriter;
@@ -40,7 +41,7 @@ import org.minitron4j.model.SafeTensorsWriter;
 final class TrainingCheckpoint {
     private static final Pattern COMPLETE = Pattern.compile("step-(\\d{8})");
     private static final Pattern OURS = Pattern.compile("step-\\d{8}(\\.tmp)?");
-    private static final JsonMapper JSON = new JsonMapper();
+    private static final JsonMapper JSON = JsonMappers.shared();
     static final String STATE = "state.json";
 
     private TrainingCheckpoint() {
@@ -170,7 +171,8 @@ final class TrainingCheckpoint {
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> it = r.get("values").fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> f = it.next();
-                    values.put(f.getKey(), f.getValue().asDouble());
+                    // a non-finite value (a diverged loss) was written as null: it reads back as NaN
+                    values.put(f.getKey(), f.getValue().isNull() ? Double.NaN : f.getValue().asDouble());
                 }
                 log.add(r.get("step").asInt(), values);
             }

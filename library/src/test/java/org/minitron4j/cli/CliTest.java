@@ -1,6 +1,7 @@
 package org.minitron4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,6 +62,80 @@ class CliTest {
         assertEquals(ref.get("loss").asDouble(), j.get("loss").asDouble(), 1e-4);
         assertEquals(Math.exp(j.get("loss").asDouble()), j.get("perplexity").asDouble(), 1e-9);
         assertEquals(299, j.get("tokens").asLong());
+        assertFalse(j.get("append_eos").asBoolean(), "token ids are scored as given");
+        assertEquals(1, j.get("documents").asInt());
+    }
+
+    @Test
+    void evalLmLossOnTextScoresDocumentsApartWithNothingAppendedOrAsAnEodStream() throws Exception {
+        Path dir = FIXTURES.resolve("llama_tied"); // a Llama checkpoint whose tokenizer puts <s> first
+        JsonNode refs = Json.MAPPER.readTree(dir.resolve("reference.json").toFile());
+        String text = FIXTURES.resolve("wordlevel_tokenizer/sample.txt").toString();
+
+        Run plain = run("eval", "--model", dir.toString(), "--task", "lm-loss", "--data", text, "--seq-len", "16",
+                "--json");
+        assertEquals(0, plain.code(), plain.err());
+        JsonNode j = plain.json();
+        JsonNode ref = refs.get("text_eval_documents"); // independent: PyTorch, the harness's rolling windows, BOS only
+        assertEquals(ref.get("loss").asDouble(), j.get("loss").asDouble(), 1e-5);
+        assertEquals(ref.get("tokens_scored").asLong(), j.get("tokens").asLong());
+        assertFalse(j.get("append_eos").asBoolean());
+        assertTrue(j.get("append_eos").isBoolean());
+        assertEquals(4, j.get("documents").asInt());
+        assertEquals(16, j.get("seq_len").asInt());
+        assertEquals(text, j.get("data").asText());
+
+        Run eod = run("eval", "--model", dir.toString(), "--task", "lm-loss", "--data", text, "--seq-len", "16",
+                "--append-eos", "--json");
+        assertEquals(0, eod.code(), eod.err());
+        JsonNode e = eod.json();
+        JsonNode eodRef = refs.get("text_eval"); // <s> doc </s> ... as one stream (Megatron's EOD)
+        assertEquals(eodRef.get("loss").asDouble(), e.get("loss").asDouble(), 1e-5);
+        assertEquals(eodRef.get("tokens_scored").asLong(), e.get("tokens").asLong());
+        assertTrue(e.get("append_eos").asBoolean());
+        assertEquals(4, e.get("documents").asInt());
+        assertTrue(Math.abs(e.get("loss").asDouble() - j.get("loss").asDouble()) > 1e-3, "the conventions differ");
+    }
+
+    @Test
+    void appendEosNeedsTextData() {
+        Path dir = FIXTURES.resolve("llama");
+        Run r = run("eval", "--model", dir.toString(), "--task", "lm-loss", "--data", dir.resolve("tokens.bin").toString(),
+                "--append-eos");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--append-eos") && r.err().contains("tokens.bin"), r.err());
+    }
+
+    @Test
+    void emptyTaskFilesAreBadInputNamingTheFile(@TempDir Path tmp) throws Exception {
+        Path model = FIXTURES.resolve("llama_tied");
+        Path empty = tmp.resolve("empty.jsonl");
+        Files.writeString(empty, "");
+        Path blank = tmp.resolve("blank.jsonl");
+        Files.writeString(blank, "\n  \n\n");
+        for (String task : new String[] {"winogrande", "multiple-choice"}) {
+            for (Path f : new Path[] {empty, blank}) {
+                Run r = run("eval", "--model", model.toString(), "--task", task, "--data", f.toString(), "--json");
+                assertEquals(2, r.code(), task + " " + f + ": " + r.out() + r.err());
+                assertTrue(r.err().contains(f.toString()) && r.err().contains("no items"), r.err());
+                assertEquals("", r.out(), "no JSON for bad input");
+            }
+        }
+        Run fewshot = run("eval", "--model", model.toString(), "--task", "winogrande", "--data",
+                FIXTURES.resolve("winogrande/dev.jsonl").toString(), "--shots", "1", "--fewshot-data", empty.toString());
+        assertEquals(2, fewshot.code());
+        assertTrue(fewshot.err().contains(empty.toString()), fewshot.err());
+    }
+
+    @Test
+    void aMetricWithoutAValueIsJsonNullNeverTheStringNaN() throws Exception {
+        // one item: the standard error (ddof = 1) is undefined
+        Run r = run("eval", "--model", FIXTURES.resolve("llama_tied").toString(), "--task", "winogrande", "--data",
+                FIXTURES.resolve("winogrande/dev.jsonl").toString(), "--limit", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.json().get("acc_stderr").isNull(), r.out());
+        assertTrue(r.json().get("acc").isNumber(), r.out());
+        assertFalse(r.out().contains("NaN"), r.out());
     }
 
     @Test

@@ -52,6 +52,48 @@ class BatchesTest {
     }
 
     @Test
+    void rollingWindowsExtendTheShortLastWindowToTheLeftAsTheHarness() {
+        List<Batches.Window> w = Batches.rollingWindows(range(10), 4);
+        assertEquals(3, w.size());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, w.get(0).tokens());
+        assertEquals(4, w.get(0).predicted());
+        assertArrayEquals(new int[] {4, 5, 6, 7, 8}, w.get(1).tokens());
+        assertEquals(4, w.get(1).predicted());
+        // harness: context token_list[window_end - L - 1 : window_end - 1] (5..8 here), continuation [9]
+        assertArrayEquals(new int[] {5, 6, 7, 8, 9}, w.get(2).tokens());
+        assertEquals(1, w.get(2).predicted());
+
+        List<Batches.Window> one = Batches.rollingWindows(range(3), 4); // a short document: one window from its start
+        assertEquals(1, one.size());
+        assertArrayEquals(new int[] {0, 1, 2}, one.get(0).tokens());
+        assertEquals(2, one.get(0).predicted());
+        assertEquals(0, Batches.rollingWindows(new int[] {7}, 4).size());
+    }
+
+    @Test
+    void rollingWindowsPredictWhatEvalWindowsPredict() {
+        for (int n = 0; n <= 40; n++) {
+            for (int len = 1; len <= 9; len++) {
+                List<int[]> tiles = Batches.evalWindows(range(n), len);
+                List<Batches.Window> rolling = Batches.rollingWindows(range(n), len);
+                assertEquals(tiles.size(), rolling.size());
+                for (int k = 0; k < tiles.size(); k++) {
+                    int[] tile = tiles.get(k), win = rolling.get(k).tokens();
+                    int p = rolling.get(k).predicted();
+                    assertEquals(tile.length - 1, p, "n=" + n + " L=" + len + " window " + k);
+                    assertTrue(win.length <= len + 1 && win.length >= tile.length);
+                    // same targets, and the window is contiguous and ends where the tile ends
+                    assertArrayEquals(java.util.Arrays.copyOfRange(tile, 1, tile.length),
+                            java.util.Arrays.copyOfRange(win, win.length - p, win.length));
+                    for (int j = 1; j < win.length; j++) {
+                        assertEquals(win[j - 1] + 1, win[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void evalWindowsEdgeCases() {
         assertEquals(0, Batches.evalWindows(new int[0], 4).size());
         assertEquals(0, Batches.evalWindows(new int[] {7}, 4).size());

@@ -1,6 +1,7 @@
 package org.minitron4j.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,32 @@ class TokenSourceTest {
         try (Tokenizer tok = tokenizer(true)) { // the post-processor adds </s>: not appended twice
             assertArrayEquals(new int[] {1, 3, 4, 5, 2, 1, 5, 2}, TokenSource.read(f, tok));
         }
+    }
+
+    @Test
+    void documentsKeepTheirBoundsAndGetEosOnlyWhenAsked() throws Exception {
+        Path f = dir.resolve("d.txt");
+        Files.writeString(f, "a b\nc\n\nc\n\nb a\n");
+        try (Tokenizer tok = tokenizer(false)) {
+            TokenSource.Documents plain = TokenSource.documents(f, tok, false); // as the post-processor says: BOS only
+            assertArrayEquals(new int[] {1, 3, 4, 5, 1, 5, 1, 4, 3}, plain.tokens());
+            assertArrayEquals(new int[] {0, 4, 6}, plain.starts());
+            assertEquals(3, plain.count());
+            assertArrayEquals(new int[] {1, 5}, plain.document(1));
+            assertArrayEquals(new int[] {1, 4, 3}, plain.document(2));
+
+            TokenSource.Documents eod = TokenSource.documents(f, tok, true); // Megatron: EOS after each document
+            assertArrayEquals(new int[] {1, 3, 4, 5, 2, 1, 5, 2, 1, 4, 3, 2}, eod.tokens());
+            assertArrayEquals(new int[] {0, 5, 8}, eod.starts());
+            assertArrayEquals(new int[] {1, 5, 2}, eod.document(1));
+            assertArrayEquals(eod.tokens(), TokenSource.read(f, tok), "read is the EOD stream that training reads");
+        }
+        Path bin = dir.resolve("d.bin");
+        Files.write(bin, new byte[] {7, 0, 8, 0, 9, 0});
+        TokenSource.Documents ids = TokenSource.documents(bin, null, false);
+        assertArrayEquals(new int[] {7, 8, 9}, ids.tokens());
+        assertEquals(1, ids.count(), "a token file is one document");
+        assertArrayEquals(new int[] {7, 8, 9}, ids.document(0));
     }
 
     @Test

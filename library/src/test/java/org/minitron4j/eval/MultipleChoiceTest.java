@@ -92,6 +92,29 @@ class MultipleChoiceTest {
     }
 
     @Test
+    void anImpossibleChoiceIsWrittenAsNullNotAsTheStringNaN() throws Exception {
+        Fakes.WordEncoder enc = new Fakes.WordEncoder(null);
+        List<MultipleChoiceItem> items = List.of(new MultipleChoiceItem("m1", "x", List.of("a", "b"), 1, 1));
+        MultipleChoiceResult r = MultipleChoice.evaluate(items, enc,
+                requests -> List.of(new Loglikelihood(Double.NEGATIVE_INFINITY, false), new Loglikelihood(-1.0, true)),
+                0);
+        assertEquals(1, r.items().intColumn("prediction").get(0));
+        Path out = dir.resolve("p.jsonl");
+        r.writePredictions(out);
+        String line = Files.readAllLines(out).get(0);
+        JsonNode first = new ObjectMapper().readTree(line);
+        assertTrue(first.get("logprobs").get(0).isNull(), line);
+        assertEquals(-1.0, first.get("logprobs").get(1).asDouble());
+        assertTrue(!line.contains("Infinity") && !line.contains("NaN"), line);
+    }
+
+    @Test
+    void anEmptyTaskFileIsBadInputNamingTheFile() throws Exception {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> MultipleChoice.load(write("", " ")));
+        assertTrue(e.getMessage().contains("mc.jsonl") && e.getMessage().contains("no items"), e.getMessage());
+    }
+
+    @Test
     void requestsUseSpaceDelimiterAndEncodePair() {
         Fakes.RecordingScorer scorer = new Fakes.RecordingScorer();
         MultipleChoice.evaluate(List.of(new MultipleChoiceItem("c", "Q: ", List.of("yes", "no"), 0, 1)),

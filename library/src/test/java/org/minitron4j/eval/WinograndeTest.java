@@ -108,6 +108,8 @@ class WinograndeTest {
                 "{\"context_options\": [\"a\", \"b\"], \"continuation\": \"c\", \"gold\": 2}"))), "line 1", "gold");
         assertMessage(assertThrows(InvalidInputException.class, () -> Winogrande.load(write("e9.jsonl",
                 "{\"context_options\": [\"a\", \"b\"], \"gold\": 1}"))), "line 1", "continuation");
+        assertMessage(assertThrows(InvalidInputException.class, () -> Winogrande.load(write("e10.jsonl", "", " "))),
+                "e10.jsonl", "no items");
     }
 
     private static final Map<String, Double> TABLE = Map.of(

@@ -85,7 +85,24 @@ class ReferenceParityTest {
     }
 
     @Test
+    void lmLossOverTextDocumentsMatchesTheHarnessReference() throws IOException {
+        // the reference: per document, lm-evaluation-harness's rolling windows with BOS as the prefix token, nothing
+        // appended (hf_reference.py documents_eval, float64)
+        JsonNode ref = reference("llama_tied").get("text_eval_documents");
+        Path dir = FIXTURES.resolve("llama_tied");
+        try (Model model = Checkpoints.load(dir, Device.cpu()); Tokenizer tok = Tokenizer.load(dir)) {
+            TokenSource.Documents docs = TokenSource.documents(FIXTURES.resolve("wordlevel_tokenizer/sample.txt"), tok,
+                    false);
+            assertEquals(ref.get("documents").asInt(), docs.count());
+            LmLoss.Result r = LmLoss.evaluate(model, docs, ref.get("seq_len").asInt(), 2, org.minitron4j.Progress.NONE);
+            assertEquals(ref.get("tokens_scored").asLong(), r.tokens());
+            assertEquals(ref.get("loss").asDouble(), r.loss(), 1e-5);
+        }
+    }
+
+    @Test
     void lmLossOverATextFileMatchesTheReference() throws IOException {
+        // the EOD stream: <s> doc </s> <s> doc </s> ..., windows across documents
         JsonNode ref = reference("llama_tied").get("text_eval");
         Path dir = FIXTURES.resolve("llama_tied");
         try (Model model = Checkpoints.load(dir, Device.cpu()); Tokenizer tok = Tokenizer.load(dir)) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "minitron4j", mixinStandardHelpOptions = true, version = "minitron4j 0.1.0",
         description = "Prune and distil decoder-only language models (the Minitron method) on one machine.",
         subcommands = {InfoCommand.class, EvalCommand.class, GenerateCommand.class, TinyWorldCommand.class,
-            TeacherCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class,
+            TeacherCommand.class, InitCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class,
             ReplayCommand.class},
         footer = {"", "Any command with --json also takes --record DIR: it then writes a run record (config, seed, versions,",
             "input and output fingerprints, results) into DIR, and `minitron4j replay DIR` reruns it and compares.",

@@ -255,9 +255,13 @@ public final class Checkpoints {
      * (null: none). {@link #save} writes these after the weights.
      */
     public static void saveConfig(ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
+        saveConfig(c.toHuggingFace(), c, dir, dtype, tokenizerFrom);
+    }
+
+    /** {@link #saveConfig(ModelConfig, Path, DType, Path)} writing {@code config} (the keys of {@code c}, maybe more). */
+    static void saveConfig(ObjectNode config, ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
         try {
             Files.createDirectories(dir);
-            ObjectNode config = c.toHuggingFace();
             config.put("torch_dtype", switch (dtype) {
                 case F16 -> "float16";
                 case BF16 -> "bfloat16";

@@ -72,11 +72,11 @@ public final class Model implements AutoCloseable {
                 String name = e.getKey();
                 Shape shape = e.getValue();
                 float[] data = new float[Math.toIntExact(shape.size())];
-                boolean isNorm = name.contains("layernorm") || name.startsWith(WeightNames.FINAL_NORM);
+                boolean isNorm = WeightNames.isNorm(name);
                 if (name.endsWith(".bias")) {
                     // zeros
                 } else if (isNorm) {
-                    java.util.Arrays.fill(data, config.norm() == ModelConfig.NormType.LAYER_1P ? 0f : 1f);
+                    java.util.Arrays.fill(data, config.norm().unitGain());
                 } else {
                     double std = name.contains("o_proj") || name.contains("down_proj") ? residualStd : 0.02;
                     for (int i = 0; i < data.length; i++) {

@@ -72,7 +72,14 @@ public record ModelConfig(
     }
 
     /** Normalisation layers: RMSNorm, LayerNorm, and Nemotron's LayerNorm with a zero-centred gain ({@code w + 1}). */
-    public enum NormType { RMS, LAYER, LAYER_1P }
+    public enum NormType {
+        RMS, LAYER, LAYER_1P;
+
+        /** The stored gain that scales by one: 1, or 0 for LAYER_1P, which multiplies by {@code w + 1}. */
+        public float unitGain() {
+            return this == LAYER_1P ? 0f : 1f;
+        }
+    }
 
     /** MLP activations by their HF names. */
     public enum Activation {
@@ -242,7 +249,21 @@ public record ModelConfig(
 
     /** Reads {@code config.json} from a model folder (or the file itself). */
     public static ModelConfig fromHuggingFace(Path dirOrFile) {
-        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("config.json") : dirOrFile;
+        return fromJson(readJson(dirOrFile), configFile(dirOrFile));
+    }
+
+    /** {@code config.json} of a model folder, or the file itself. */
+    static Path configFile(Path dirOrFile) {
+        return Files.isDirectory(dirOrFile) ? dirOrFile.resolve("config.json") : dirOrFile;
+    }
+
+    /**
+     * The JSON object of {@link #configFile}, every key kept.
+     *
+     * @throws InvalidInputException naming the file if it is missing, not JSON or not an object
+     */
+    static ObjectNode readJson(Path dirOrFile) {
+        Path file = configFile(dirOrFile);
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file + ": config.json not found (is " + dirOrFile + " a Hugging Face model folder?)");
         }
@@ -255,7 +276,7 @@ public record ModelConfig(
         if (root == null || !root.isObject()) {
             throw new InvalidInputException(file + ": expected a JSON object");
         }
-        return fromJson(root, file);
+        return (ObjectNode) root;
     }
 
     static ModelConfig fromJson(JsonNode c, Path file) {

@@ -206,7 +206,7 @@ public final class SafeTensorsWriter {
     }
 
     /** Converts floats to a checkpoint type through reused buffers of {@link #CHUNK} elements. */
-    private static final class Encoder {
+    static final class Encoder {
         private final DType dtype;
         private ByteBuffer io;
         private float[] floats;

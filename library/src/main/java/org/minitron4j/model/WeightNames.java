@@ -32,6 +32,11 @@ public final class WeightNames {
     public static String attnNorm(int i) { return layer(i) + "input_layernorm"; }
     public static String mlpNorm(int i) { return layer(i) + "post_attention_layernorm"; }
 
+    /** Whether a canonical tensor belongs to a normalisation layer (its gain or bias). */
+    public static boolean isNorm(String name) {
+        return name.contains("layernorm") || name.startsWith(FINAL_NORM);
+    }
+
     /** Every tensor the config implies, in a stable order, with its shape. */
     public static Map<String, Shape> layout(ModelConfig c) {
         Map<String, Shape> m = new LinkedHashMap<>();

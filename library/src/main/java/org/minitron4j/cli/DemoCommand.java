@@ -6,7 +6,9 @@ import java.util.Locale;
 import org.minitron4j.Progress;
 import org.minitron4j.demo.Demo;
 import org.minitron4j.model.Devices;
+import org.minitron4j.OutputFolder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code demo}: the whole Minitron pipeline on the embedded default, with an HTML report. */
@@ -28,6 +30,9 @@ final class DemoCommand implements Runnable {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N.")
     String device;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print results as one JSON object.")
     boolean json;
 
@@ -36,7 +41,10 @@ final class DemoCommand implements Runnable {
         Demo.Options d = Demo.Options.defaults();
         Demo.Options o = new Demo.Options(teacher, dataset, out, d.calibrationSamples(), steps, d.validationTokens(),
                 d.winograndeItems(), d.seed(), Devices.parse(device));
-        Demo.Results r = Demo.run(o, Progress.stderr());
+        Demo.Results r;
+        try (OutputFolder claim = overwrite.claim(out)) {
+            r = Demo.run(o, Progress.stderr());
+        }
         if (json) {
             ObjectNode node = Json.object();
             node.set("models", Json.MAPPER.valueToTree(r.models()));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.distill.Distillation;
@@ -21,6 +22,7 @@ import org.minitron4j.model.Tokenizer;
 import org.minitron4j.train.Checkpointing;
 import org.minitron4j.train.TrainConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -104,6 +106,9 @@ final class DistillCommand implements Runnable {
     @Option(names = "--resume", description = "Continue the run in --out from its newest complete checkpoint.")
     boolean resume;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
@@ -133,6 +138,12 @@ final class DistillCommand implements Runnable {
         TrainConfig train = TrainConfig.of(steps, batchSize, seqLen, lr).withSeed(seed)
                 .withLogging(Math.max(1, steps / 100), evalEvery, validation == null ? 0 : evalTokens);
         DistillationConfig cfg = config(train);
+        try (OutputFolder claim = overwrite.claim(out, resume, CONFIG_FILE)) {
+            distill(cfg);
+        }
+    }
+
+    private void distill(DistillationConfig cfg) {
         Path configFile = out.resolve(CONFIG_FILE);
         if (resume && Files.isRegularFile(configFile)) {
             DistillationConfig saved = DistillationConfig.load(configFile);

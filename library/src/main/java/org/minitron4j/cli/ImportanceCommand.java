@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.ImportanceScores;
@@ -30,6 +31,9 @@ final class ImportanceCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output folder (created).")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
@@ -38,7 +42,8 @@ final class ImportanceCommand implements Runnable {
         Aggregation agg = calibration.aggregation();
         MlpVariant variant = calibration.variant();
         long started = System.nanoTime();
-        try (Model model = modelOptions.load()) {
+        try (OutputFolder claim = overwrite.claim(out);
+             Model model = modelOptions.load()) {
             ActivationStats stats = calibration.calibrate(model, modelOptions);
             double seconds = (System.nanoTime() - started) / 1e9;
             stats.save(out);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.importance.ImportanceScores;
 import org.minitron4j.model.ModelConfig;
@@ -78,6 +79,9 @@ final class PruneCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output folder for the pruned model.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print the report as one JSON object on stdout.")
     boolean json;
 
@@ -95,6 +99,12 @@ final class PruneCommand implements Runnable {
         Path tokenizerFrom = modelOptions.tokenizer == null ? modelOptions.model
                 : Files.isDirectory(modelOptions.tokenizer) ? modelOptions.tokenizer : modelOptions.tokenizer.getParent();
         ModelConfig config = ModelConfig.fromHuggingFace(modelOptions.model);
+        try (OutputFolder claim = overwrite.claim(out)) {
+            prune(p, options, tokenizerFrom, config);
+        }
+    }
+
+    private void prune(PrunePlan p, PruneOptions options, Path tokenizerFrom, ModelConfig config) {
         PruneReport report;
         boolean streaming = scores != null && !inMemory && config.architecture() != ModelConfig.Architecture.GPT2;
         if (streaming) { // the model is never loaded

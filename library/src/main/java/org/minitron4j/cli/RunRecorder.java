@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.experiment.Environment;
 import org.minitron4j.experiment.Fingerprint;
 import org.minitron4j.experiment.ReplayReport;
@@ -69,13 +70,17 @@ public final class RunRecorder {
      * Runs {@code args} (a command line after the program name, e.g. {@code distill --teacher … --out …}) and writes
      * its {@link RunRecord} into {@code runDir}. The command must accept {@code --json} (added when missing).
      *
-     * @throws InvalidInputException for bad arguments, a command without results, or a run folder that already holds a record
+     * @throws InvalidInputException for bad arguments, a command without results, or a run folder that is not empty
+     *     (without {@code --overwrite} among the arguments, which then also clears it) or is being written
      * @throws CommandFailed when the command fails (its own error was printed)
      */
     public static RunRecord record(Path runDir, List<String> args) {
-        if (Files.isRegularFile(runDir.resolve(RunRecord.FILE))) {
-            throw new InvalidInputException("--record " + runDir + " already holds a run record; choose another folder");
+        try (OutputFolder claim = OutputFolder.claim(runDir, OutputFolder.Mode.of(false, args.contains("--overwrite")))) {
+            return recordInto(runDir, args);
         }
+    }
+
+    private static RunRecord recordInto(Path runDir, List<String> args) {
         ParseResult parsed = parse(args);
         CommandSpec spec = parsed.subcommand().commandSpec();
         Map<String, String> config = new LinkedHashMap<>();

@@ -22,6 +22,7 @@ import org.minitron4j.plot.Html;
 import org.minitron4j.prune.ArchitectureSearch;
 import org.minitron4j.prune.SearchOptions;
 import org.minitron4j.prune.SearchResult;
+import org.minitron4j.OutputFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -103,6 +104,9 @@ final class SearchCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output folder.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print the best candidate as one JSON object on stdout.")
     boolean json;
 
@@ -130,7 +134,7 @@ final class SearchCommand implements Runnable {
         int every = evalEvery > 0 ? evalEvery : Math.max(1, steps / 4);
         SearchOptions opts = SearchOptions.defaults().withMaxCandidates(candidates).withBatch(batchSize, seqLen)
                 .withLearningRate(lr).withEvalTokens(evalTokens).withSeed(seed).withRetraining(steps, steps == 0 ? 0 : every);
-        try (Model model = modelOptions.load()) {
+        try (OutputFolder claim = overwrite.claim(out); Model model = modelOptions.load()) {
             long total = model.parameterCount();
             ArchitectureSearch.searchable(model.config(), budget, space); // a bad budget fails before any data is read
             int vocab = model.config().vocabSize();
@@ -179,7 +183,6 @@ final class SearchCommand implements Runnable {
 
     private void write(SearchResult result, long modelParameters, int steps) {
         try {
-            Files.createDirectories(out);
             Table board = result.leaderboard(), stability = result.stability();
             board.write().csv(out.resolve(LEADERBOARD).toFile());
             stability.write().csv(out.resolve(STABILITY).toFile());

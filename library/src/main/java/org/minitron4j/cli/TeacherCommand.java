@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import org.minitron4j.Progress;
 import org.minitron4j.model.Devices;
 import org.minitron4j.tinyworld.Teacher;
+import org.minitron4j.OutputFolder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code teacher}: retrain the bundled TinyWorld teacher from scratch. */
@@ -22,6 +24,9 @@ final class TeacherCommand implements Runnable {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N.")
     String device;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--json", description = "Print the scores as one JSON object.")
     boolean json;
 
@@ -32,7 +37,10 @@ final class TeacherCommand implements Runnable {
             recipe = recipe.withSteps(steps);
         }
         System.err.println("teacher recipe: " + recipe);
-        Teacher.Scores s = Teacher.train(dataset, out, recipe, Devices.parse(device), Progress.stderr());
+        Teacher.Scores s;
+        try (OutputFolder claim = overwrite.claim(out)) {
+            s = Teacher.train(dataset, out, recipe, Devices.parse(device), Progress.stderr());
+        }
         if (json) {
             Json.print(Json.MAPPER.valueToTree(s));
         } else {

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.OutputFolder;
 
 /**
  * Hugging Face model folders in and out: {@code config.json} plus {@code model.safetensors} or a sharded index, in
@@ -211,6 +212,11 @@ public final class Checkpoints {
         save(model, dir, SaveOptions.defaults());
     }
 
+    /**
+     * Saves {@code model} into {@code dir}, which must be empty or claimed by this run ({@link OutputFolder}).
+     *
+     * @throws OutputFolder.Refused if {@code dir} holds files of another run or another run is writing it
+     */
     public static void save(Model model, Path dir, SaveOptions options) {
         ModelConfig c = model.config();
         List<SafeTensorsWriter.NamedTensor> tensors = new ArrayList<>();
@@ -221,8 +227,25 @@ public final class Checkpoints {
             model.weights().forEach((name, w) -> plain(named, name, w));
             tensors.addAll(named.values());
         }
-        SafeTensorsWriter.write(dir, tensors, options.dtype(), options.maxShardBytes(), WEIGHTS_METADATA);
-        saveConfig(c, dir, options.dtype(), options.tokenizerFrom());
+        writeFolder(dir, () -> SafeTensorsWriter.write(dir, tensors, options.dtype(), options.maxShardBytes(), WEIGHTS_METADATA),
+                c, options.dtype(), options.tokenizerFrom());
+    }
+
+    /**
+     * Writes a model folder: claims {@code dir} ({@link OutputFolder}, mode FRESH: refused if it holds another run's
+     * files), removes its {@code config.json}, runs {@code weights} (which writes the safetensors files, each one
+     * atomically), then {@link #saveConfig}. A save killed at any point leaves the previous complete model, a folder
+     * without {@code config.json} that loads as nothing, or the new complete model: never new weights under an old
+     * config or the reverse.
+     */
+    public static void writeFolder(Path dir, Runnable weights, ModelConfig c, DType dtype, Path tokenizerFrom) {
+        try (OutputFolder claim = OutputFolder.claim(dir, OutputFolder.Mode.FRESH)) {
+            Files.deleteIfExists(dir.resolve("config.json"));
+            weights.run();
+            saveConfig(c, dir, dtype, tokenizerFrom);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -252,7 +275,8 @@ public final class Checkpoints {
     /**
      * Everything of a saved folder but the weights: {@code config.json} of {@code c} with {@code torch_dtype} for
      * {@code dtype}, {@code generation_config.json}, and the {@link #TOKENIZER_FILES} found in {@code tokenizerFrom}
-     * (null: none). {@link #save} writes these after the weights.
+     * (null: none). {@link #save} writes these after the weights; {@code config.json} goes last, each file atomically,
+     * so a folder with a {@code config.json} is complete.
      */
     public static void saveConfig(ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
         saveConfig(c.toHuggingFace(), c, dir, dtype, tokenizerFrom);
@@ -267,7 +291,6 @@ public final class Checkpoints {
                 case BF16 -> "bfloat16";
                 default -> "float32";
             });
-            writeJson(dir.resolve("config.json"), config);
             ObjectNode gen = JSON.createObjectNode();
             if (c.bosTokenId() != null) gen.put("bos_token_id", c.bosTokenId());
             if (c.eosTokenId() != null) gen.put("eos_token_id", c.eosTokenId());
@@ -276,10 +299,13 @@ public final class Checkpoints {
                 for (String f : TOKENIZER_FILES) {
                     Path src = tokenizerFrom.resolve(f);
                     if (Files.isRegularFile(src)) {
-                        Files.copy(src, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                        Path tmp = dir.resolve(f + ".tmp");
+                        Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        Files.move(tmp, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     }
                 }
             }
+            writeJson(dir.resolve("config.json"), config);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + dir + ": " + e.getMessage(), e);
         }

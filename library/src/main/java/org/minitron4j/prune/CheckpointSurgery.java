@@ -57,7 +57,7 @@ public final class CheckpointSurgery {
      * none). Returns the report {@link Pruner#prune} would give.
      *
      * @throws InvalidInputException for an impossible plan or ranking, a GPT-2 checkpoint, {@code out} being the
-     *     source folder, or a source that is not a valid checkpoint of its config (missing, mis-shaped or unexpected
+     *     source folder or holding another run's files ({@link Checkpoints#writeFolder}), or a source that is not a valid checkpoint of its config (missing, mis-shaped or unexpected
      *     tensors, truncated files), naming the file and tensor
      */
     public static PruneReport prune(Path source, Path out, PrunePlan plan, ImportanceRanking ranking, PruneOptions options,
@@ -87,9 +87,9 @@ public final class CheckpointSurgery {
                 tensors.add(new SafeTensorsWriter.RawTensor(cut.target(), info.dtype(), layout.get(cut.target()).getShape(),
                         sink -> copier.copy(rowSource(st, info, cut, sel, merges), info, cut, sink)));
             }
-            SafeTensorsWriter.writeRaw(out, tensors, Checkpoints.SaveOptions.defaults().maxShardBytes(),
-                    Checkpoints.WEIGHTS_METADATA);
-            Checkpoints.saveConfig(sel.after(), out, Checkpoints.storedDtype(st), tokenizerFrom);
+            Checkpoints.writeFolder(out, () -> SafeTensorsWriter.writeRaw(out, tensors,
+                    Checkpoints.SaveOptions.defaults().maxShardBytes(), Checkpoints.WEIGHTS_METADATA),
+                    sel.after(), Checkpoints.storedDtype(st), tokenizerFrom);
         }
         return sel.report(merges);
     }

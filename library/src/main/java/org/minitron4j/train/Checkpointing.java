@@ -6,7 +6,9 @@ import org.minitron4j.InvalidInputException;
 /**
  * Where and how often a training run saves its full state (weights, extra trainable parameters, AdamW moments and step
  * count, data position, log), and whether it resumes from the newest complete checkpoint there. Checkpoints are written
- * atomically (temporary folder, fsync, rename); the previous one is deleted only after the new one is complete.
+ * atomically (temporary folder, fsync, rename); the previous one is deleted only after the new one is complete. The
+ * folder is claimed for the run ({@link org.minitron4j.OutputFolder}): without {@code resume}, one that holds files is
+ * refused.
  *
  * @param dir    checkpoint folder, or null for none
  * @param every  save every this many optimizer steps; 0 = only at the end

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.eval.LmLoss;
@@ -41,6 +42,9 @@ public final class Trainer {
      * @param validation held-out tokens for {@code val_loss}, or null
      * @throws InvalidInputException if the data is shorter than one window, the loss or gradient becomes NaN or
      *                               infinite, or a checkpoint to resume from belongs to another config
+     * @throws OutputFolder.Refused  if the checkpoint folder holds files and {@code checkpointing} does not resume (to
+     *                               start over, claim it with {@link OutputFolder.Mode#OVERWRITE} around this call),
+     *                               or another run is writing it
      */
     public static TrainingLog train(Model model, Objective objective, int[] train, int[] validation, TrainConfig cfg,
                                     Checkpointing checkpointing, Progress progress) {
@@ -57,7 +61,10 @@ public final class Trainer {
         TrainingLog log = new TrainingLog();
         long tokensPerStep = cfg.tokensPerStep();
         boolean gradMode = JniUtils.isGradMode();
-        try (AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
+        // The checkpoint folder is this run's: refused if it holds another run's checkpoints and this one does not resume.
+        try (OutputFolder claim = checkpointing.enabled() ? OutputFolder.claim(checkpointing.dir(),
+                     checkpointing.resume() ? OutputFolder.Mode.RESUME : OutputFolder.Mode.FRESH) : null;
+             AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
             int start = 0;
             if (checkpointing.resume()) {
                 var restored = TrainingCheckpoint.restoreLatest(checkpointing.dir(), cfg, params, adam, log);

@@ -97,7 +97,7 @@ public class CheckpointSurgeryTest {
 
     /** Runs both paths on one source and checks files and reports agree; returns the streaming output folder. */
     Path assertBothPathsAgree(Path source, PrunePlan plan, FixedRanking r, PruneOptions o, DType dtype) throws IOException {
-        Path expected = tmp.resolve("expected"), actual = tmp.resolve("actual");
+        Path expected = Files.createTempDirectory(tmp, "expected"), actual = Files.createTempDirectory(tmp, "actual");
         PruneReport memory = inMemory(source, expected, plan, r, o, dtype);
         PruneReport streamed = CheckpointSurgery.prune(source, actual, plan, r, o);
         assertEquals(memory.toJsonNode(), streamed.toJsonNode());

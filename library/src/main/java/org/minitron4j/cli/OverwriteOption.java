@@ -1,0 +1,26 @@
+package org.minitron4j.cli;
+
+import java.nio.file.Path;
+import org.minitron4j.OutputFolder;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --overwrite} of every command that writes a folder, and the claim of that folder for the command's run. A new
+ * command that writes a folder adds {@code @Mixin OverwriteOption overwrite;} and writes inside
+ * {@code try (OutputFolder claim = overwrite.claim(out)) { ... }}, before anything else touches the folder.
+ */
+final class OverwriteOption {
+    @Option(names = "--overwrite", description = "Delete what the output folder holds first (without it, a non-empty "
+            + "output folder is refused).")
+    boolean overwrite;
+
+    /** Claims {@code out} for a command that cannot resume. */
+    OutputFolder claim(Path out) {
+        return OutputFolder.claim(out, OutputFolder.Mode.of(false, overwrite));
+    }
+
+    /** Claims {@code out} for a command with {@code --resume}, whose runs leave {@code marker} in their folder. */
+    OutputFolder claim(Path out, boolean resume, String marker) {
+        return OutputFolder.claim(out, OutputFolder.Mode.of(resume, overwrite), marker);
+    }
+}

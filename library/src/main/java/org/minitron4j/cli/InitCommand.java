@@ -9,6 +9,7 @@ import org.minitron4j.InvalidInputException;
 import org.minitron4j.model.DType;
 import org.minitron4j.model.RandomCheckpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code init}: a Hugging Face checkpoint folder with random weights of the shape in a config.json. */
@@ -34,8 +35,11 @@ final class InitCommand implements Runnable {
     @Option(names = "--threads", description = "Threads generating values (default: one per core); any count gives the same bytes.")
     Integer threads;
 
-    @Option(names = "--out", required = true, description = "Output folder: must not exist or be empty.")
+    @Option(names = "--out", required = true, description = "Output folder: new or empty (or --overwrite).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--json", description = "Print one JSON object: folder, parameters, bytes, shards, seconds.")
     boolean json;
@@ -47,7 +51,7 @@ final class InitCommand implements Runnable {
         if (threads != null) {
             options = options.withThreads(threads);
         }
-        RandomCheckpoint.Summary s = RandomCheckpoint.write(config, out, options);
+        RandomCheckpoint.Summary s = RandomCheckpoint.write(config, out, options, overwrite.mode());
         if (json) {
             ObjectNode node = Json.object();
             node.put("folder", s.folder().toString());

@@ -16,7 +16,12 @@ final class OverwriteOption {
 
     /** Claims {@code out} for a command that cannot resume. */
     OutputFolder claim(Path out) {
-        return OutputFolder.claim(out, OutputFolder.Mode.of(false, overwrite));
+        return OutputFolder.claim(out, mode());
+    }
+
+    /** The claim mode of a command that cannot resume, for API calls that claim their folder themselves. */
+    OutputFolder.Mode mode() {
+        return OutputFolder.Mode.of(false, overwrite);
     }
 
     /** Claims {@code out} for a command with {@code --resume}, whose runs leave {@code marker} in their folder. */

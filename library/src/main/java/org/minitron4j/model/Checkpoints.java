@@ -239,10 +239,19 @@ public final class Checkpoints {
      * config or the reverse.
      */
     public static void writeFolder(Path dir, Runnable weights, ModelConfig c, DType dtype, Path tokenizerFrom) {
-        try (OutputFolder claim = OutputFolder.claim(dir, OutputFolder.Mode.FRESH)) {
+        writeFolder(dir, OutputFolder.Mode.FRESH, weights, c.toHuggingFace(), c, dtype, tokenizerFrom);
+    }
+
+    /**
+     * {@link #writeFolder(Path, Runnable, ModelConfig, DType, Path)} claiming {@code dir} in {@code mode} and writing
+     * {@code config} (the keys of {@code c}, maybe more) as its {@code config.json}.
+     */
+    static void writeFolder(Path dir, OutputFolder.Mode mode, Runnable weights, ObjectNode config, ModelConfig c,
+                            DType dtype, Path tokenizerFrom) {
+        try (OutputFolder claim = OutputFolder.claim(dir, mode)) {
             Files.deleteIfExists(dir.resolve("config.json"));
             weights.run();
-            saveConfig(c, dir, dtype, tokenizerFrom);
+            saveConfig(config, c, dir, dtype, tokenizerFrom);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + dir + ": " + e.getMessage(), e);
         }
@@ -283,7 +292,7 @@ public final class Checkpoints {
     }
 
     /** {@link #saveConfig(ModelConfig, Path, DType, Path)} writing {@code config} (the keys of {@code c}, maybe more). */
-    static void saveConfig(ObjectNode config, ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
+    private static void saveConfig(ObjectNode config, ModelConfig c, Path dir, DType dtype, Path tokenizerFrom) {
         try {
             Files.createDirectories(dir);
             config.put("torch_dtype", switch (dtype) {

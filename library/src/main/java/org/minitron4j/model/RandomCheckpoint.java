@@ -10,7 +10,6 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.OutputFolder;
 
 /**
  * A Hugging Face checkpoint folder of any shape with random weights, for tests, benchmarks and trying a shape: {@code
@@ -87,19 +87,31 @@ public final class RandomCheckpoint {
 
     /**
      * Writes a checkpoint of the shape in {@code config} (a {@code config.json} file, or a model folder holding one)
-     * into the new folder {@code out}. The folder appears complete or not at all: it is written as a hidden sibling
-     * and renamed at the end.
+     * into {@code out}, which must be new or empty (or claimed by the caller, see {@link OutputFolder}). The weights are
+     * written first and {@code config.json} last, so a killed write leaves a folder that loads as nothing.
      *
      * @throws InvalidInputException naming the file or folder if config.json is missing, not valid or a GPT-2 config,
-     *     if its {@code initializer_range} is not a positive number, or if {@code out} exists and is not an empty folder
+     *     if its {@code initializer_range} is not a positive number, or if {@code out} holds another run's files
      * @throws UncheckedIOException if writing fails
      */
     public static Summary write(Path config, Path out, Options options) {
-        return write(config, out, options, CHUNK);
+        return write(config, out, options, OutputFolder.Mode.FRESH);
+    }
+
+    /**
+     * {@link #write} claiming {@code out} in {@code mode} (e.g. {@link OutputFolder.Mode#OVERWRITE}) once the config has
+     * been read and checked, so bad input leaves the folder as it was.
+     */
+    public static Summary write(Path config, Path out, Options options, OutputFolder.Mode mode) {
+        return write(config, out, options, mode, CHUNK);
     }
 
     /** {@link #write} generating {@code chunkElements} values per step: small values test the chunking. */
     static Summary write(Path config, Path out, Options options, int chunkElements) {
+        return write(config, out, options, OutputFolder.Mode.FRESH, chunkElements);
+    }
+
+    private static Summary write(Path config, Path out, Options options, OutputFolder.Mode mode, int chunkElements) {
         long start = System.nanoTime();
         Path file = ModelConfig.configFile(config);
         ObjectNode json = ModelConfig.readJson(config);
@@ -110,8 +122,8 @@ public final class RandomCheckpoint {
         }
         double std = initializerRange(json, file);
         Path target = out.toAbsolutePath().normalize();
-        checkNewFolder(target);
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".init-" + ProcessHandle.current().pid() + ".tmp");
+        // Checkpoints.writeFolder claims the folder (nested in a caller's claim it passes) and writes config.json
+        // last, so a killed write leaves a folder that loads as nothing.
         try (Generator generator = new Generator(options.threads(), chunkElements)) {
             SafeTensorsWriter.Encoder encoder = new SafeTensorsWriter.Encoder(options.dtype());
             List<SafeTensorsWriter.RawTensor> tensors = new ArrayList<>();
@@ -124,16 +136,8 @@ public final class RandomCheckpoint {
                 tensors.add(new SafeTensorsWriter.RawTensor(name, options.dtype(), shape,
                         sink -> generator.write(numel, constant, key, std, encoder, sink)));
             }
-            SafeTensorsWriter.writeRaw(tmp, tensors, options.maxShardBytes(), Checkpoints.WEIGHTS_METADATA);
-            Checkpoints.saveConfig(json, c, tmp, options.dtype(), null);
-            if (Files.isDirectory(target)) {
-                Files.delete(target); // empty (checked above): the rename needs the name free
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write the checkpoint: " + e.getMessage(), e);
-        } finally {
-            deleteFlat(tmp); // only left after a failure
+            Checkpoints.writeFolder(target, mode, () -> SafeTensorsWriter.writeRaw(target, tensors,
+                    options.maxShardBytes(), Checkpoints.WEIGHTS_METADATA), json, c, options.dtype(), null);
         }
         long bytes = 0;
         int shards = 0;
@@ -160,37 +164,7 @@ public final class RandomCheckpoint {
         return v.doubleValue();
     }
 
-    private static void checkNewFolder(Path out) {
-        if (!Files.exists(out)) {
-            return;
-        }
-        if (!Files.isDirectory(out)) {
-            throw new InvalidInputException(out + " exists and is not a folder; give a new or empty folder");
-        }
-        try (Stream<Path> entries = Files.list(out)) {
-            if (entries.findAny().isPresent()) {
-                throw new InvalidInputException(out + " is not empty; give a new or empty folder");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot list: " + e.getMessage(), e);
-        }
-    }
-
     /** Deletes a folder of plain files, if present (the temporary folder holds nothing else). */
-    private static void deleteFlat(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot delete the unfinished checkpoint: " + e.getMessage(), e);
-        }
-    }
-
     /** The stream key of a tensor: mixes the seed with a 64-bit FNV-1a hash of the name. */
     static long tensorKey(long seed, String name) {
         long h = 0xcbf29ce484222325L;

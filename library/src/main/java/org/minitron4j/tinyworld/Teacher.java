@@ -24,6 +24,7 @@ import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Tokenizer;
 import org.minitron4j.train.Objective;
 import org.minitron4j.train.TrainConfig;
+import org.minitron4j.train.Checkpointing;
 import org.minitron4j.train.Trainer;
 import org.minitron4j.train.TrainingLog;
 
@@ -39,7 +40,7 @@ public final class Teacher {
     public record Recipe(int hiddenSize, int intermediateSize, int numLayers, int numAttentionHeads, int numKeyValueHeads,
                          int contextLength, long initSeed, TrainConfig train) {
         public static Recipe defaults() {
-            TrainConfig t = TrainConfig.of(2200, 16, 128, 1e-3)
+            TrainConfig t = TrainConfig.of(6000, 16, 128, 1e-3)
                     .withSchedule(TrainConfig.Schedule.COSINE, 200, 1e-4)
                     .withOptimizer(0.1, 0.9, 0.95, 1e-8, 1.0)
                     .withLogging(25, 500, 65_536)
@@ -88,6 +89,15 @@ public final class Teacher {
      * writes the model folder, {@code recipe.json}, {@code training_log.csv} and {@code scores.json} to {@code outDir}.
      */
     public static Scores train(Path datasetDir, Path outDir, Recipe recipe, Device device, Progress progress) {
+        return train(datasetDir, outDir, recipe, device, Checkpointing.none(), progress);
+    }
+
+    /**
+     * {@link #train(Path, Path, Recipe, Device, Progress)} that saves resumable checkpoints as {@code checkpointing}
+     * says (and resumes from the newest one if it asks to); the checkpoint folder is deleted once the teacher is saved.
+     */
+    public static Scores train(Path datasetDir, Path outDir, Recipe recipe, Device device, Checkpointing checkpointing,
+                               Progress progress) {
         if (!Files.isRegularFile(datasetDir.resolve("train.txt"))) {
             progress.update("generating TinyWorld", 0, 1, datasetDir.toString());
             TinyWorld.generate(datasetDir, TinyWorldOptions.defaults());
@@ -99,7 +109,8 @@ public final class Teacher {
             ModelConfig config = recipe.config(tok);
             long start = System.nanoTime();
             try (Model model = Model.random(config, device, recipe.initSeed())) {
-                TrainingLog log = Trainer.train(model, Objective.languageModeling(), train, validation, recipe.train(), progress);
+                TrainingLog log = Trainer.train(model, Objective.languageModeling(), train, validation, recipe.train(),
+                        checkpointing, progress);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Files.createDirectories(outDir);
                 Checkpoints.save(model, outDir, Checkpoints.SaveOptions.defaults().withTokenizerFrom(datasetDir));
@@ -107,6 +118,7 @@ public final class Teacher {
                 Scores scores = score(model, tok, datasetDir, train, validation, recipe.train().seqLen(), seconds, progress);
                 writeJson(outDir.resolve("recipe.json"), recipe);
                 writeJson(outDir.resolve("scores.json"), scores);
+                checkpointing.discard();
                 return scores;
             }
         } catch (IOException e) {

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # minitron4j vs a plain PyTorch eager reference, interleaved A B A B; writes bench/RESULTS.md.
-# Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load"]
+# Usage: bench/run.sh [--device cpu|gpu] [--reps N] [--threads N] [--quick] [--only "calib distill winogrande surgery load sharing stream"]
 # Environment: PY (the reference's python, default /usr/bin/python3), JAVA (default java), BENCH_CP (a ready classpath:
 # skips the Maven build, e.g. on a GPU machine without Maven). --device gpu writes bench/RESULTS-gpu.md.
 # (SURGERY_REPS=N overrides --reps for (d); its 16 GB source checkpoint is cached in bench/out/ckpt-8b-bf16.)
+# (g) runs once (about 1.5 hours on 2 cores); STREAM_LAYERS=N gives its checkpoint N of the 32 layers. With --only, the
+# summary goes to $OUT/RESULTS.md and bench/RESULTS.md is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load"
+DEVICE=cpu REPS=5 THREADS=$(nproc) QUICK=0 ONLY="calib distill winogrande surgery load sharing stream" ALL=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
-    --only) ONLY=$2; shift 2 ;;
+    --only) ONLY=$2; ALL=0; shift 2 ;;
     -h|--help) sed -n 2,6p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -41,7 +43,8 @@ fi
 
 # ---- the Python reference's packages ----
 # (only for the default Debian python; a PY given by the caller must bring its own torch and numpy)
-if [ "$PY" = /usr/bin/python3 ] && { ! $PY -c "import torch, numpy" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; }; then
+has() { [[ " $ONLY " == *" $1 "* ]]; }
+if { has calib || has distill || has winogrande || has surgery || has load; } && [ "$PY" = /usr/bin/python3 ] && { ! $PY -c "import torch, numpy" 2>/dev/null || ! ldconfig -p | grep -q libopenblas; }; then
   echo "installing python3-torch and OpenBLAS ..." >&2
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get install -y python3-torch libopenblas0-openmp >&2
@@ -65,7 +68,6 @@ export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$T
 JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
 java_bench() { local heap=$1; shift; $JAVA -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
-has() { [[ " $ONLY " == *" $1 "* ]]; }
 
 if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teacher"; else CAL="samples=128"; DST="steps=6 warmup=2"; SHAPES="teacher large"; fi
 
@@ -97,6 +99,52 @@ if has load; then
   for r in $(seq "$REPS"); do DIRECT=6g java_bench 2g load dir=$CK; py_bench load dir=$CK; done
 fi
 
+if has sharing; then   # (f) one distillation run alone, then two identical runs started together; passive and default waits
+  F=$OUT/sharing; mkdir -p "$F"
+  $JAVA $JOPTS -jar $JAR prune --model datasets/tinyworld-teacher --ranking magnitude --ffn 256 --out "$F/student" > /dev/null 2>> "$OUT/java.log"
+  distill_run() {   # wait policy (PASSIVE, or default: OpenMP's own), output name: training seconds, from --json
+    local policy=(env -u OMP_WAIT_POLICY); [ "$1" = PASSIVE ] && policy=(env OMP_WAIT_POLICY=PASSIVE)
+    "${policy[@]}" $JAVA $JOPTS -jar $JAR distill --teacher datasets/tinyworld-teacher --student "$F/student" \
+      --data datasets/tinyworld/calibration.txt --tokens 49152 --batch-size 16 --seq-len 128 --lr 5e-4 --seed 1 \
+      --out "$F/$2" --overwrite --json 2>> "$OUT/java.log" | tail -1 > "$F/$2.json"
+  }
+  row() { echo "{\"bench\":\"sharing\",\"side\":\"minitron4j\",\"wait\":\"$1\",\"situation\":\"$2\",\"seconds\":$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$F/$3.json"),\"load_avg\":$(cut -d' ' -f1 /proc/loadavg)}" | tee -a "$RES"; }
+  for r in $(seq "$REPS"); do
+    for policy in PASSIVE default; do
+      distill_run $policy alone; row $policy alone alone
+      distill_run $policy a & distill_run $policy b & wait
+      row $policy together a; row $policy together b
+    done
+  done
+fi
+
+if has stream; then   # (g) the Minitron width recipe on an 8B-shaped bf16 checkpoint, every step streamed, once
+  SL=${STREAM_LAYERS:-32}; [ $QUICK = 1 ] && SL=2
+  G=bench/out/stream-8b-$SL; mkdir -p "$G"
+  # random token ids (uint16, below the vocabulary's 128,256): 70,000 to calibrate on, 16,385 to score (16,384 predicted)
+  $PY - "$G" <<'PYEOF'
+import random, struct, sys
+random.seed(1)
+for name, n in (("tokens.bin", 70000), ("eval.bin", 16385)):
+    open(sys.argv[1] + "/" + name, "wb").write(struct.pack("<%dH" % n, *[random.randrange(65536) for _ in range(n)]))
+PYEOF
+  sed "s/\"num_hidden_layers\": 32/\"num_hidden_layers\": $SL/" bench/llama-3.1-8b-config.json > "$G/config.json"
+  step() {   # name, then the command line: wall seconds and peak RSS (GNU time) as one JSON line
+    local name=$1; shift
+    /usr/bin/time -f "%e %M" -o "$G/$name.time" "$@" > "$G/$name.out" 2> "$G/$name.err" || { cat "$G/$name.err" >&2; exit 1; }
+    read -r secs kb < "$G/$name.time"
+    echo "{\"bench\":\"stream8b\",\"side\":\"minitron4j\",\"step\":\"$name\",\"seconds\":$secs,\"peak_rss_kb\":$kb,\"layers\":$SL,\"load_avg\":$(cut -d' ' -f1 /proc/loadavg)}" | tee -a "$RES"
+  }
+  M4J="$JAVA $JOPTS -jar $JAR"
+  step init $M4J init --config "$G/config.json" --dtype bf16 --seed 1 --out "$G/base" --overwrite --json
+  step importance $M4J importance --model "$G/base" --data "$G/tokens.bin" --samples 64 --seq-len 256 --batch-size 8 --stream \
+    --out "$G/scores" --overwrite --json
+  step prune $M4J prune --model "$G/base" --scores "$G/scores" --hidden 3072 --ffn 9216 --out "$G/4b" --overwrite --json
+  step eval $M4J eval --model "$G/4b" --task lm-loss --data "$G/eval.bin" --seq-len 256 --batch-size 8 --stream --json
+  rm -rf "$G/base" "$G/4b"
+fi
+
 echo "{\"meta\":\"end\",\"uptime\":\"$(uptime)\"}" >> "$RES"
+[ $ALL = 1 ] || RESULTS=$OUT/RESULTS.md
 PY=$PY JAVA=$JAVA $PY bench/summarize.py "$RES" > $RESULTS
 echo "results: $RES -> $RESULTS" >&2

@@ -225,6 +225,70 @@ if jl:
         P(f"- load time minitron4j/PyTorch = {statistics.median(r['seconds'] for r in pl) / statistics.median(r['seconds'] for r in jl):.2f}×")
     P("")
 
+# ---- (f) sharing the machine ----
+sh_rows = [r for r in res if r["bench"] == "sharing"]
+if sh_rows:
+    P("## (f) Two jobs on one machine")
+    P("")
+    P("The same distillation run (`./minitron4j distill`, the bundled teacher into a student with half its MLP width, "
+      "24 steps of 16 × 128 tokens, training seconds from `--json`) alone, then two identical runs started together, "
+      "each with one PyTorch thread per core; with OpenMP's passive waiting (`OMP_WAIT_POLICY=PASSIVE`, what the "
+      "launcher and the notebook kernel set) and with OpenMP's default (libgomp spins a while before it sleeps), in turn.")
+    P("")
+    P("| waiting | alone: median s (min–max) | together: median s (min–max) | together / alone | n | load avg |")
+    P("|---|---:|---:|---:|---:|---:|")
+    ratios = {}
+    for wait in ("PASSIVE", "default"):
+        alone = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "alone"]
+        both = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "together"]
+        if not alone or not both:
+            continue
+        ma, la, ha = stats(alone)
+        mb, lb, hb = stats(both)
+        ratios[wait] = (ma, mb, max(both) / ma)
+        P(f"| {wait.lower()} | {fmt(ma, 2)} ({fmt(la, 2)}–{fmt(ha, 2)}) | {fmt(mb, 2)} ({fmt(lb, 2)}–{fmt(hb, 2)}) | "
+          f"{mb / ma:.2f}× | {len(alone)} + {len(both)} | "
+          f"{statistics.median(r['load_avg'] for r in sh_rows if r['wait'] == wait):.2f} |")
+    P("")
+    if "PASSIVE" in ratios:
+        ma, mb, worst = ratios["PASSIVE"]
+        P(f"- each of two runs together within 2.5× of one alone: {'**met**' if worst <= 2.5 else '**missed**'} "
+          f"(slowest together / median alone = {worst:.2f}×)")
+    if "PASSIVE" in ratios and "default" in ratios:
+        drop = ratios["PASSIVE"][0] / ratios["default"][0] - 1
+        P(f"- quiet-machine speed with passive waiting vs OpenMP's default: {'**met**' if drop <= 0.05 else '**missed**'} "
+          f"(alone {ratios['PASSIVE'][0]:.2f} s vs {ratios['default'][0]:.2f} s: {100 * drop:+.1f}% time, target ≤ +5%)")
+    P("")
+
+# ---- (g) the width recipe on an 8B-shaped checkpoint, streamed ----
+g = {r["step"]: r for r in res if r["bench"] == "stream8b"}
+if g:
+    layers = next(iter(g.values()))["layers"]
+    P("## (g) The Minitron width recipe on a Llama-3.1-8B-shaped checkpoint, streamed")
+    P("")
+    P(f"The command line, one run per step in a fresh JVM: `init` from `bench/llama-3.1-8b-config.json` "
+      f"({layers} of its 32 layers) as bf16 random weights; `importance` over 64 windows of 256 random token ids "
+      f"(batch 8, `--stream`; with all 32 layers the f32 weights, 32 GB, exceed any budget of this machine anyway); `prune --scores` to the "
+      f"Llama-3.1-Minitron-4B-Width shape (hidden 3072, ffn 9216), checkpoint to checkpoint; `eval --task lm-loss "
+      f"--stream` of the result over 16,384 predicted tokens (64 windows of 256). Wall time and peak RSS from GNU "
+      f"`time` (the whole process, JVM included).")
+    P("")
+    P("| step | seconds | peak RSS GB | load avg |")
+    P("|---|---:|---:|---:|")
+    for step in ("init", "importance", "prune", "eval"):
+        if step in g:
+            r = g[step]
+            P(f"| {step} | {r['seconds']:.1f} | {r['peak_rss_kb'] * 1024 / 1e9:.2f} | {r['load_avg']:.2f} |")
+    P("")
+    if layers == 32 and "importance" in g:
+        imp = g["importance"]
+        P(f"- importance ≤ 45 minutes: {'**met**' if imp['seconds'] <= 2700 else '**missed**'} "
+          f"({imp['seconds'] / 60:.1f} min); peak RSS ≤ 8 GB: "
+          f"{'**met**' if imp['peak_rss_kb'] * 1024 <= 8e9 else '**missed**'}")
+    else:
+        P(f"- {layers} of 32 layers: not the acceptance run (set STREAM_LAYERS=32, the default).")
+    P("")
+
 if start.get("device") != "gpu":
     P("## GPU")
     P("")
@@ -232,4 +296,5 @@ if start.get("device") != "gpu":
       "before each clock read) and writes `bench/RESULTS-gpu.md`. The Java side needs DJL's CUDA build of libtorch "
       "2.7.1 (`PYTORCH_FLAVOR=cu128`, fetched once by DJL, or `PYTORCH_LIBRARY_PATH` to such a folder). What happened on "
       "an H200 that had only torch 2.11 and no network, with the PyTorch side's GPU numbers: [`bench/GPU.md`](GPU.md).")
+
 print("\n".join(out))

@@ -99,7 +99,7 @@ JUPYTER=/usr/bin/jupyter
 # ---------------------------------------------------------------------------------------------------------------
 step "kotlin kernel 0.11.0-398 in $KERNEL_DIR"
 KERNEL_POM="$ROOT/notebooks/kernel/pom.xml"
-STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX"
+STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX-passive"
 if [ -f "$KERNEL_DIR/kernel.json" ] && [ "$(cat "$KERNEL_DIR/.stamp" 2>/dev/null)" = "$STAMP" ]; then
   log "already installed"
 else
@@ -123,6 +123,7 @@ else
   "display_name": "Kotlin (minitron4j)",
   "language": "kotlin",
   "interrupt_mode": "message",
+  "env": {"OMP_WAIT_POLICY": "PASSIVE"},
   "argv": [
     "java", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1",
     "-Dlogback.configurationFile={resource_dir}/logback.xml",

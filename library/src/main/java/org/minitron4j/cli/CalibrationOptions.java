@@ -9,7 +9,7 @@ import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
 import org.minitron4j.importance.MlpVariant;
-import org.minitron4j.model.Model;
+import org.minitron4j.model.Transformer;
 import org.minitron4j.model.Tokenizer;
 import picocli.CommandLine.Option;
 
@@ -48,7 +48,7 @@ final class CalibrationOptions {
     }
 
     /** One calibration pass over {@code --data} (tokenized with the model's tokenizer when it is text). */
-    ActivationStats calibrate(Model model, ModelOptions modelOptions) {
+    ActivationStats calibrate(Transformer model, ModelOptions modelOptions) {
         if (data == null) {
             throw new InvalidInputException("--data FILE is required to calibrate");
         }

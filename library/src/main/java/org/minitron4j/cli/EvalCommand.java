@@ -17,7 +17,7 @@ import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeItem;
 import org.minitron4j.eval.WinograndeOptions;
 import org.minitron4j.eval.WinograndeResult;
-import org.minitron4j.model.Model;
+import org.minitron4j.model.Transformer;
 import org.minitron4j.model.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    StreamOptions streamOptions;
 
     @Option(names = "--task", required = true, description = "lm-loss, winogrande or multiple-choice")
     String task;
@@ -86,7 +89,7 @@ final class EvalCommand implements Runnable {
             throw new InvalidInputException("--append-eos applies to text data (.txt, .jsonl); " + data
                     + " holds token ids, which are scored as given");
         }
-        try (Model model = modelOptions.load(); Tokenizer tok = preTokenized ? null : modelOptions.tokenizer()) {
+        try (Transformer model = streamOptions.open(modelOptions); Tokenizer tok = preTokenized ? null : modelOptions.tokenizer()) {
             if (appendEos && tok.eosTokenId().isEmpty()) {
                 throw new InvalidInputException("--append-eos: the tokenizer " + tok.source() + " has no EOS token");
             }
@@ -123,7 +126,7 @@ final class EvalCommand implements Runnable {
             }
             options = options.withFewshot(shots, Winogrande.load(fewshotData), seed);
         }
-        try (Model model = modelOptions.load(); Tokenizer tok = modelOptions.tokenizer()) {
+        try (Transformer model = streamOptions.open(modelOptions); Tokenizer tok = modelOptions.tokenizer()) {
             WinograndeResult r = Winogrande.evaluate(items, tok, new ModelScorer(model, batchTokens, Progress.stderr()), options);
             if (predictions != null) {
                 r.writePredictions(predictions);
@@ -144,7 +147,7 @@ final class EvalCommand implements Runnable {
 
     private void multipleChoice() {
         List<MultipleChoiceItem> items = MultipleChoice.load(data);
-        try (Model model = modelOptions.load(); Tokenizer tok = modelOptions.tokenizer()) {
+        try (Transformer model = streamOptions.open(modelOptions); Tokenizer tok = modelOptions.tokenizer()) {
             MultipleChoiceResult r = MultipleChoice.evaluate(items, tok, new ModelScorer(model, batchTokens, Progress.stderr()), limit);
             if (predictions != null) {
                 r.writePredictions(predictions);

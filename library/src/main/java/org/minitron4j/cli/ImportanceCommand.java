@@ -11,7 +11,7 @@ import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.ImportanceScores;
 import org.minitron4j.importance.MlpVariant;
-import org.minitron4j.model.Model;
+import org.minitron4j.model.Transformer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
 final class ImportanceCommand implements Runnable {
     @Mixin
     ModelOptions modelOptions;
+
+    @Mixin
+    StreamOptions streamOptions;
 
     @Mixin
     CalibrationOptions calibration;
@@ -43,7 +46,7 @@ final class ImportanceCommand implements Runnable {
         MlpVariant variant = calibration.variant();
         long started = System.nanoTime();
         try (OutputFolder claim = overwrite.claim(out);
-             Model model = modelOptions.load()) {
+             Transformer model = streamOptions.open(modelOptions)) {
             ActivationStats stats = calibration.calibrate(model, modelOptions);
             double seconds = (System.nanoTime() - started) / 1e9;
             stats.save(out);

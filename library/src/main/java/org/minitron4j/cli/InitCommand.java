@@ -3,8 +3,6 @@ package org.minitron4j.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.model.DType;
 import org.minitron4j.model.RandomCheckpoint;
@@ -17,7 +15,6 @@ import picocli.CommandLine.Option;
         + " norm gains one, biases zero) of the shape in a config.json, sharded like real checkpoints, tensor by tensor"
         + " without holding the model in memory. No tokenizer is written.")
 final class InitCommand implements Runnable {
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|B|KB|MB|GB|KIB|MIB|GIB)");
 
     @Option(names = "--config", required = true, description = "A Hugging Face config.json (or a folder holding one).")
     Path config;
@@ -47,7 +44,7 @@ final class InitCommand implements Runnable {
     @Override
     public void run() {
         RandomCheckpoint.Options options = RandomCheckpoint.Options.defaults().withDtype(parseDtype(dtype)).withSeed(seed)
-                .withMaxShardBytes(parseSize(shardSize));
+                .withMaxShardBytes(ByteSizes.parse("--shard-size", shardSize));
         if (threads != null) {
             options = options.withThreads(threads);
         }
@@ -77,28 +74,6 @@ final class InitCommand implements Runnable {
             case "f16": case "fp16": case "float16": return DType.F16;
             case "f32": case "fp32": case "float32": return DType.F32;
             default: throw new InvalidInputException("--dtype '" + name + "': unknown (use bf16, f16 or f32)");
-        }
-    }
-
-    /** "5GiB", "500MB", "1000000": bytes, with Hugging Face's units (KB = 1000, KiB = 1024). */
-    static long parseSize(String text) {
-        Matcher m = SIZE.matcher(text.strip().toUpperCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new InvalidInputException("--shard-size '" + text + "': not a size (e.g. 5GiB, 500MB or a number of bytes)");
-        }
-        long unit = switch (m.group(2)) {
-            case "KB" -> 1_000L;
-            case "MB" -> 1_000_000L;
-            case "GB" -> 1_000_000_000L;
-            case "KIB" -> 1L << 10;
-            case "MIB" -> 1L << 20;
-            case "GIB" -> 1L << 30;
-            default -> 1L;
-        };
-        try {
-            return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw new InvalidInputException("--shard-size '" + text + "': too large");
         }
     }
 }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.minitron4j.EngineThreads;
 import org.minitron4j.InvalidInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,7 @@ public final class Main implements Runnable {
     public static final int EXIT_REPLAY_DIFFERS = 3;
     // Whether the PyTorch thread count was left to the default here (a replay may then take the recorded one).
     static boolean threadsDefaulted;
+    private static boolean sharingChecked;
 
     @Override
     public void run() {
@@ -37,7 +39,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
-        configureThreads();
+        try {
+            threadsDefaulted = EngineThreads.configure();
+        } catch (InvalidInputException e) {
+            System.err.println("error: " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        if (!sharingChecked) { // once per process (tests run many command lines in one JVM)
+            sharingChecked = true;
+            EngineThreads.sharingWarning().ifPresent(System.err::println);
+        }
         List<String> list = new ArrayList<>(List.of(args));
         Path record;
         try {
@@ -79,16 +90,5 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli;
-    }
-
-    /** PyTorch intra-op threads default to the core count; one inter-op thread (set before the engine starts). */
-    private static void configureThreads() {
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            threadsDefaulted = true;
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
     }
 }

@@ -29,6 +29,7 @@ final class ModelOptions {
         return Checkpoints.load(model, device());
     }
 
+
     /** The tokenizer, required: for commands that must turn text into tokens. */
     Tokenizer tokenizer() {
         Path source = tokenizer != null ? tokenizer : model;

@@ -12,7 +12,7 @@ import org.minitron4j.data.Batches;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
-import org.minitron4j.model.Model;
+import org.minitron4j.model.Transformer;
 
 /**
  * Mean next-token negative log-likelihood (natural log) and perplexity, scored in windows of up to {@code seqLen}
@@ -32,16 +32,16 @@ public final class LmLoss {
         }
     }
 
-    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize) {
+    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize) {
         return evaluate(model, tokens, seqLen, batchSize, Progress.NONE);
     }
 
-    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize, Progress progress) {
+    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize, Progress progress) {
         return evaluate(model, tokens, seqLen, batchSize, Set.of(), progress);
     }
 
     /** The loss of the model with {@code skippedLayers} bypassed, as if they were removed (for depth metrics). */
-    public static Result evaluate(Model model, int[] tokens, int seqLen, int batchSize, Set<Integer> skippedLayers,
+    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize, Set<Integer> skippedLayers,
                                   Progress progress) {
         checkShape(model, seqLen, batchSize);
         if (tokens.length < 2) {
@@ -60,7 +60,7 @@ public final class LmLoss {
      * every token but each document's first (the BOS where the tokenizer adds one, the harness's prefix token) is
      * predicted exactly once, from context of its own document only. A document of one token has nothing to predict.
      */
-    public static Result evaluate(Model model, TokenSource.Documents documents, int seqLen, int batchSize,
+    public static Result evaluate(Transformer model, TokenSource.Documents documents, int seqLen, int batchSize,
                                   Progress progress) {
         checkShape(model, seqLen, batchSize);
         List<Batches.Window> windows = new ArrayList<>();
@@ -74,7 +74,7 @@ public final class LmLoss {
         return score(model, windows, batchSize, Forward.options(), progress);
     }
 
-    private static void checkShape(Model model, int seqLen, int batchSize) {
+    private static void checkShape(Transformer model, int seqLen, int batchSize) {
         if (seqLen < 1) {
             throw new InvalidInputException("--seq-len must be at least 1, got " + seqLen);
         }
@@ -88,45 +88,58 @@ public final class LmLoss {
     }
 
     /** Scores every window, {@code batchSize} windows per forward pass. */
-    private static Result score(Model model, List<Batches.Window> windows, int batchSize, Forward.Options options,
+    private static Result score(Transformer model, List<Batches.Window> windows, int batchSize, Forward.Options options,
                                 Progress progress) {
-        double nll = 0;
-        long count = 0;
+        List<List<Batches.Window>> groups = new ArrayList<>();
+        List<int[][]> inputs = new ArrayList<>();
         for (int start = 0; start < windows.size(); start += batchSize) {
             List<Batches.Window> batch = windows.subList(start, Math.min(windows.size(), start + batchSize));
-            try (NDManager scope = model.manager().newSubManager()) {
-                nll += batchNll(model, scope, batch, options);
-            }
-            for (Batches.Window w : batch) {
-                count += w.predicted();
-            }
-            progress.update("lm-loss", start + batch.size(), windows.size(),
-                    String.format(Locale.ROOT, "loss %.4f", nll / count));
+            groups.add(batch);
+            inputs.add(inputs(batch));
         }
-        double loss = nll / count;
-        return new Result(loss, Math.exp(loss), count);
+        double[] nll = {0};
+        long[] count = {0};
+        model.pass(inputs, options, (b, out) -> {
+            nll[0] += batchNll(groups.get(b), out.logits());
+            for (Batches.Window w : groups.get(b)) {
+                count[0] += w.predicted();
+            }
+            progress.update("lm-loss", Math.min(windows.size(), (b + 1) * batchSize), windows.size(),
+                    String.format(Locale.ROOT, "loss %.4f", nll[0] / count[0]));
+        }, progress);
+        double loss = nll[0] / count[0];
+        return new Result(loss, Math.exp(loss), count[0]);
     }
 
-    /** Summed NLL of one batch of windows (right-padded; padded positions and context-only positions masked out). */
-    private static double batchNll(Model model, NDManager scope, List<Batches.Window> windows, Forward.Options options) {
+    /** The input ids of a batch of windows [B, maxLen - 1], right-padded with 0. */
+    private static int[][] inputs(List<Batches.Window> windows) {
         int maxLen = 0;
         for (Batches.Window w : windows) {
             maxLen = Math.max(maxLen, w.tokens().length - 1);
         }
+        int[][] in = new int[windows.size()][maxLen];
+        for (int i = 0; i < windows.size(); i++) {
+            int[] w = windows.get(i).tokens();
+            System.arraycopy(w, 0, in[i], 0, w.length - 1);
+        }
+        return in;
+    }
+
+    /** Summed NLL of one batch of windows given its logits (padded positions and context-only positions masked out). */
+    private static double batchNll(List<Batches.Window> windows, NDArray logits) {
+        NDManager scope = logits.getManager();
         int b = windows.size();
-        int[][] in = new int[b][maxLen];
+        int maxLen = (int) logits.getShape().get(1);
         int[][] target = new int[b][maxLen];
         float[][] mask = new float[b][maxLen];
         for (int i = 0; i < b; i++) {
             int[] w = windows.get(i).tokens();
             int firstTarget = w.length - 1 - windows.get(i).predicted();
             for (int t = 0; t < w.length - 1; t++) {
-                in[i][t] = w[t];
                 target[i][t] = w[t + 1];
                 mask[i][t] = t >= firstTarget ? 1f : 0f;
             }
         }
-        NDArray logits = model.forward(scope.create(in), options).logits();
         NDArray lp = LogProbs.ofTargets(logits, scope.create(target));
         // Sum in double on the Java side: per-window float sums of thousands of terms would lose digits.
         float[] values = lp.mul(scope.create(mask)).toFloatArray();

@@ -3,13 +3,14 @@ package org.minitron4j.importance;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
@@ -17,7 +18,9 @@ import org.minitron4j.data.TokenSource;
 import org.minitron4j.model.Activations;
 import org.minitron4j.model.Capture;
 import org.minitron4j.model.Forward;
-import org.minitron4j.model.Model;
+import org.minitron4j.model.ModelConfig;
+import org.minitron4j.model.PassListener;
+import org.minitron4j.model.Transformer;
 import org.minitron4j.model.Site;
 
 /**
@@ -41,7 +44,7 @@ public final class Calibration {
      */
     public static List<int[]> windows(int[] tokens, int samples, int seqLen, long seed) {
         if (samples < 1) {
-            throw new InvalidInputException("--samples must be at least 1, got " + samples);
+            throw new InvalidInputException("samples must be at least 1, got " + samples);
         }
         List<int[]> out = new ArrayList<>(samples);
         for (int[] w : Batches.sample(tokens, seqLen, samples, seed)) {
@@ -51,14 +54,14 @@ public final class Calibration {
     }
 
     /** Calibrates on {@code samples} seeded windows of {@code seqLen} tokens drawn from {@code tokens}. */
-    public static ActivationStats run(Model model, int[] tokens, int samples, int seqLen, long seed, int batchSize,
+    public static ActivationStats run(Transformer model, int[] tokens, int samples, int seqLen, long seed, int batchSize,
                                       Progress progress) {
         List<int[]> w = windows(tokens, samples, seqLen, seed);
         return run(model, w, batchSize, Math.min(samples, DEFAULT_BLOCKS), seed, progress);
     }
 
     /** Calibrates on the given windows (all of one length), in {@link #DEFAULT_BLOCKS} bootstrap blocks at most. */
-    public static ActivationStats run(Model model, List<int[]> windows, int batchSize, Progress progress) {
+    public static ActivationStats run(Transformer model, List<int[]> windows, int batchSize, Progress progress) {
         return run(model, windows, batchSize, Math.min(windows.size(), DEFAULT_BLOCKS), null, progress);
     }
 
@@ -66,18 +69,18 @@ public final class Calibration {
      * Calibrates on the given windows (all of one length), keeping statistics in {@code blocks} blocks of consecutive
      * samples ({@code blocks = windows.size()} keeps per-sample statistics: an exact bootstrap, more memory).
      */
-    public static ActivationStats run(Model model, List<int[]> windows, int batchSize, int blocks, Progress progress) {
+    public static ActivationStats run(Transformer model, List<int[]> windows, int batchSize, int blocks, Progress progress) {
         return run(model, windows, batchSize, blocks, null, progress);
     }
 
-    private static ActivationStats run(Model model, List<int[]> windows, int batchSize, int blocks, Long seed,
+    private static ActivationStats run(Transformer model, List<int[]> windows, int batchSize, int blocks, Long seed,
                                        Progress progress) {
         int n = windows.size();
         if (n == 0) {
             throw new InvalidInputException("calibration needs at least one sample");
         }
         if (batchSize < 1) {
-            throw new InvalidInputException("--batch-size must be at least 1, got " + batchSize);
+            throw new InvalidInputException("batch size must be at least 1, got " + batchSize);
         }
         if (blocks < 1 || blocks > n) {
             throw new InvalidInputException("blocks must be between 1 and the " + n + " samples, got " + blocks);
@@ -90,34 +93,87 @@ public final class Calibration {
             }
             TokenSource.checkVocab(windows.get(i), model.config().vocabSize(), "calibration sample " + i);
         }
-        int layers = model.config().numLayers();
         ActivationStats stats = ActivationStats.empty(model.config(), new ActivationStats.Settings(n, t, seed, batchSize),
                 blocks);
-        Forward.Options options = Forward.options().withCapture(CAPTURE).withoutLogits();
-        long started = System.nanoTime();
+        List<int[][]> batches = new ArrayList<>();
         for (int start = 0; start < n; start += batchSize) {
-            int b = Math.min(batchSize, n - start);
-            int[] blockOf = new int[b];
-            int[][] ids = new int[b][];
-            for (int i = 0; i < b; i++) {
-                blockOf[i] = (int) ((long) (start + i) * blocks / n);
-                ids[i] = windows.get(start + i);
-            }
-            try (NDManager scope = model.manager().newSubManager()) {
-                Activations acts = model.forward(scope.create(ids), options).activations();
-                for (int l = 0; l < layers; l++) {
-                    for (Site site : ActivationStats.SITES) {
-                        NDArray a = acts.get(site, l);
-                        stats.addChannels(site, l, sequenceReductions(a), b, t, blockOf);
-                        a.close(); // its memory serves the next activations
-                    }
-                }
-                stats.addCosines(cosineSums(acts, layers), b, t, blockOf);
-            }
-            double secs = (System.nanoTime() - started) / 1e9;
-            progress.update("calibration", start + b, n, String.format(Locale.ROOT, "%.1f samples/s", (start + b) / secs));
+            batches.add(windows.subList(start, Math.min(n, start + batchSize)).toArray(new int[0][]));
         }
+        model.pass(batches, Forward.options().withCapture(CAPTURE).withoutLogits(),
+                new Accumulator(stats, model.config().numLayers(), batchSize, n, blocks, t, progress), progress);
         return stats;
+    }
+
+    /**
+     * Adds each batch's statistics as the pass hands out its activations: channel statistics per layer, and the block
+     * cosines of a batch once all its layers are done, from the block inputs it kept (the input of layer s and the
+     * output of layer e are the hidden states at boundaries s and e + 1).
+     */
+    private static final class Accumulator implements PassListener {
+        private final ActivationStats stats;
+        private final int layers, batchSize, samples, blocks, t;
+        private final Progress progress;
+        private final Map<Integer, NDArray[]> boundaries = new HashMap<>(); // batch → unitRows of the inputs of layers 0..L-1
+        private final Map<Integer, double[]> cosines = new HashMap<>(); // batch → [pairs, B]
+        private final long started = System.nanoTime();
+
+        Accumulator(ActivationStats stats, int layers, int batchSize, int samples, int blocks, int t, Progress progress) {
+            this.stats = stats;
+            this.layers = layers;
+            this.batchSize = batchSize;
+            this.samples = samples;
+            this.blocks = blocks;
+            this.t = t;
+            this.progress = progress;
+        }
+
+        private int[] blockOf(int batch, int b) {
+            int[] blockOf = new int[b];
+            for (int i = 0; i < b; i++) {
+                blockOf[i] = (int) ((long) (batch * batchSize + i) * blocks / samples);
+            }
+            return blockOf;
+        }
+
+        @Override
+        public void layer(int l, int batch, Activations acts) {
+            NDArray in = acts.get(Site.BLOCK_INPUT, l);
+            int b = (int) in.getShape().get(0);
+            int[] blockOf = blockOf(batch, b);
+            for (Site site : ActivationStats.SITES) {
+                stats.addChannels(site, l, sequenceReductions(acts.get(site, l)), b, t, blockOf);
+            }
+            NDArray[] kept = boundaries.computeIfAbsent(batch, k -> new NDArray[layers]);
+            if (kept[l] == null) { // layer 0; later inputs are the previous layer's output, normalised below
+                kept[l] = unitRows(in, b);
+            }
+            double[] v = cosines.computeIfAbsent(batch, k -> new double[ActivationStats.pairs(layers) * b]);
+            NDArray out = addCosines(v, b, l, kept, acts.get(Site.BLOCK_OUTPUT, l));
+            if (l + 1 < layers) {
+                kept[l + 1] = out;
+            } else {
+                out.close();
+            }
+        }
+
+        @Override
+        public void output(int batch, Forward out) {
+            NDArray[] kept = boundaries.remove(batch);
+            double[] v = cosines.remove(batch);
+            int b = (int) out.hidden().getShape().get(0);
+            stats.addCosines(v, b, t, blockOf(batch, b));
+            for (NDArray a : kept) {
+                a.close();
+            }
+            int done = Math.min(samples, (batch + 1) * batchSize);
+            double secs = (System.nanoTime() - started) / 1e9;
+            progress.update("calibration", done, samples, String.format(Locale.ROOT, "%.1f samples/s", done / secs));
+        }
+
+        @Override
+        public long bytesHeldPerToken(ModelConfig config) {
+            return (long) layers * config.hiddenSize() * Float.BYTES;
+        }
     }
 
     /**
@@ -134,33 +190,38 @@ public final class Calibration {
     }
 
     /**
-     * For every pair s ≤ e: Σ over each sample's tokens of cos(input of s, output of e) → [pairs, B], float64. The sum
-     * over tokens of the dot products of unit vectors is one dot product of length T·d per sample and pair, so all pairs
-     * come from one batched matmul [B, L, T·d] × [B, T·d, L] of the unit-normalised inputs and outputs.
+     * The block input [B, T, d] with each token's vector divided by its L2 norm (in float64), kept as float32 rows
+     * [B, T·d] until the batch is output: half the memory of float64, and the cosine sums below still add float64
+     * products (a relative error near 1e-7 per cosine).
      */
-    static double[] cosineSums(Activations acts, int layers) {
-        NDList ins = new NDList(layers), outs = new NDList(layers);
-        for (int l = 0; l < layers; l++) {
-            ins.add(acts.get(Site.BLOCK_INPUT, l));
-            outs.add(acts.get(Site.BLOCK_OUTPUT, l));
-        }
-        int b = (int) ins.get(0).getShape().get(0);
-        double[] all;
+    static NDArray unitRows(NDArray x, int b) {
+        NDArray u;
         try (NDScope temporaries = new NDScope()) {
-            NDArray in = unit(NDArrays.stack(ins, 1).toType(DataType.FLOAT64, false)); // (B, L, T, d)
-            NDArray out = unit(NDArrays.stack(outs, 1).toType(DataType.FLOAT64, false));
-            NDArray flatIn = in.reshape(b, layers, -1), flatOut = out.reshape(b, layers, -1); // (B, L, T·d)
-            all = flatIn.matMul(flatOut.transpose(0, 2, 1)).toDoubleArray(); // (B, L_in, L_out)
+            u = unit(x.toType(DataType.FLOAT64, false)).toType(DataType.FLOAT32, false).reshape(b, -1);
+            NDScope.unregister(u);
         }
-        double[] v = new double[ActivationStats.pairs(layers) * b]; // (pairs, B)
-        for (int i = 0; i < b; i++) {
-            for (int s = 0; s < layers; s++) {
-                for (int e = s; e < layers; e++) {
-                    v[ActivationStats.pair(layers, s, e) * b + i] = all[(i * layers + s) * layers + e];
-                }
+        return u;
+    }
+
+    /**
+     * Into {@code v} [pairs, B]: for every s ≤ e, Σ over each sample's tokens of cos(input of layer s, output of layer
+     * e), in float64: the sum over tokens of the dot products of unit vectors is one dot product of length T·d per
+     * sample. {@code units[s]} are the inputs' {@link #unitRows}.
+     *
+     * @return the output's {@link #unitRows}: the next layer's input, normalised once
+     */
+    static NDArray addCosines(double[] v, int b, int e, NDArray[] units, NDArray output) {
+        NDArray rows;
+        try (NDScope temporaries = new NDScope()) {
+            NDArray out = unit(output.toType(DataType.FLOAT64, false)).reshape(b, -1); // (B, T·d)
+            for (int s = 0; s <= e; s++) {
+                double[] dots = units[s].toType(DataType.FLOAT64, false).mul(out).sum(new int[] {1}).toDoubleArray(); // (B)
+                System.arraycopy(dots, 0, v, ActivationStats.pair(units.length, s, e) * b, b);
             }
+            rows = out.toType(DataType.FLOAT32, false);
+            NDScope.unregister(rows);
         }
-        return v;
+        return rows;
     }
 
     /** Each vector along the last axis divided by its L2 norm (zero vectors stay zero). */

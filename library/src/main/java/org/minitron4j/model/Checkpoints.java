@@ -54,6 +54,22 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Opens a model folder for passes (calibration, LM loss, scoring): loaded in memory when its f32 weights fit the
+     * budget, otherwise (or when the budget asks) streamed one layer at a time ({@link StreamedModel}), with a line
+     * saying so to {@code notes}.
+     */
+    public static Transformer open(Path dir, Device device, MemoryBudget budget, java.util.function.Consumer<String> notes) {
+        long need = WeightNames.parameterCount(ModelConfig.fromHuggingFace(dir)) * Float.BYTES;
+        if (!budget.streams(need)) {
+            return load(dir, device);
+        }
+        notes.accept(String.format(java.util.Locale.ROOT, "%s: streaming one layer at a time (%s of f32 weights, memory budget %s%s)",
+                dir, MemoryBudget.format(need), MemoryBudget.format(budget.bytes()),
+                budget.forceStream() ? ", streaming asked for" : ""));
+        return StreamedModel.open(dir, device, budget.hiddenStateBytes());
+    }
+
     private static Map<String, NDArray> readLlamaFamily(ModelConfig config, SafeTensors st, NDManager tmp, Path dir) {
         checkTensors(config, st, dir);
         Map<String, NDArray> out = new LinkedHashMap<>();
@@ -151,7 +167,7 @@ public final class Checkpoints {
         return t;
     }
 
-    private static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
+    static NDArray read(SafeTensors st, String name, Shape expected, NDManager tmp, Path dir) {
         checkShape(st, name, expected, dir);
         if (!tmp.getDevice().equals(Device.cpu())) {
             // the direct byte buffer is wrapped, not copied, then moved to the device

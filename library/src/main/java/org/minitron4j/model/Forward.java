@@ -16,11 +16,23 @@ public final class Forward {
     private final NDArray logits;
     private final NDArray hidden;
     private final Activations activations;
+    private final ModelConfig config;
+    private final Weights weights;
 
-    private Forward(NDArray logits, NDArray hidden, Activations activations) {
+    private Forward(NDArray logits, NDArray hidden, Activations activations, ModelConfig config, Weights weights) {
         this.logits = logits;
         this.hidden = hidden;
         this.activations = activations;
+        this.config = config;
+        this.weights = weights;
+    }
+
+    /**
+     * The LM head applied to hidden states [..., hidden] → logits [..., vocab], e.g. to {@link #hidden()} restricted to
+     * the positions that are scored; usable while the pass that made this output is still running.
+     */
+    public NDArray logitsOf(NDArray hiddenStates) {
+        return lmHead(config, weights, hiddenStates);
     }
 
     /** Logits [B, T, vocab]; null when {@link Options#withoutLogits()} was asked. */
@@ -62,43 +74,67 @@ public final class Forward {
         long past = o.cache() == null ? 0 : o.cache().length();
         Model.checkTokens(c, ids, past);
         Model.checkLayers(c, o.skipLayers());
-        Capture cap = o.capture();
         Activations acts = new Activations();
-        NDManager scope = ids.getManager();
         long t = ids.getShape().get(1);
-
-        NDArray x = embed(ids, m.weight(WeightNames.EMBED)); // (B, T, d)
-        if (c.learnedPositions()) {
-            NDArray pos = scope.arange(past, past + t, 1, DataType.INT64);
-            x = x.add(embed(pos, m.weight(WeightNames.POSITIONS)));
-        }
-        NDArray mask = t > 1 ? causalMask(scope, t, past) : null; // (T, past+T), 0 or -1e9
+        NDArray x = embedInput(c, m, ids, past);
+        NDArray mask = causalMask(ids.getManager(), t, past);
         for (int l = 0; l < c.numLayers(); l++) {
-            if (o.skipLayers().contains(l)) {
-                continue;
-            }
-            // Each layer's temporaries are freed when the layer ends instead of when the caller's scope closes: a much
-            // smaller footprint, so freed memory is reused instead of page-faulted in afresh. Autograd keeps what the
-            // backward pass needs alive in libtorch; what leaves the layer (its output, captures, the cache) is kept.
-            try (NDScope layer = new NDScope()) {
-                record(acts, cap, Site.BLOCK_INPUT, l, x);
-                NDArray h = norm(c, m, WeightNames.attnNorm(l), x);
-                record(acts, cap, Site.ATTN_NORM, l, h);
-                x = x.add(attention(c, m, rope, l, h, mask, past, o.cache(), cap, acts));
-                NDArray h2 = norm(c, m, WeightNames.mlpNorm(l), x);
-                record(acts, cap, Site.MLP_NORM, l, h2);
-                x = x.add(mlp(c, m, l, h2, cap, acts));
-                NDScope.unregister(x);
-                record(acts, cap, Site.BLOCK_OUTPUT, l, x);
+            if (!o.skipLayers().contains(l)) {
+                x = layer(c, m, rope, l, x, mask, past, o.cache(), o.capture(), acts);
             }
         }
-        NDArray hidden = norm(c, m, WeightNames.FINAL_NORM, x);
-        record(acts, cap, Site.FINAL_NORM, c.numLayers(), hidden);
-        NDArray logits = o.computeLogits() ? m.lmHead(hidden) : null;
+        Forward out = output(c, m, x, o.computeLogits(), o.capture(), acts);
         if (o.cache() != null) {
             o.cache().advance(t);
         }
-        return new Forward(logits, hidden, acts);
+        return out;
+    }
+
+    /** The input embeddings [B, T, d] of {@code ids} at absolute positions past..past+T-1 (plus learned positions). */
+    static NDArray embedInput(ModelConfig c, Weights w, NDArray ids, long past) {
+        NDArray x = embed(ids, w.weight(WeightNames.EMBED)); // (B, T, d)
+        if (c.learnedPositions()) {
+            long t = ids.getShape().get(1);
+            NDArray pos = ids.getManager().arange(past, past + t, 1, DataType.INT64);
+            x = x.add(embed(pos, w.weight(WeightNames.POSITIONS)));
+        }
+        return x;
+    }
+
+    /**
+     * Decoder layer {@code l}: x [B, T, d] → x + attention + MLP, recording what {@code cap} asks for into {@code acts}.
+     * The result and the captures belong to the caller's scope; the layer's temporaries are freed when it ends instead
+     * of when the caller's scope closes (a much smaller footprint, so freed memory is reused instead of page-faulted
+     * in afresh). Autograd keeps what the backward pass needs alive in libtorch.
+     *
+     * @param mask additive causal mask (T, past+T), or null for a single token
+     */
+    static NDArray layer(ModelConfig c, Weights w, Rope rope, int l, NDArray x, NDArray mask, long past, KvCache cache,
+                         Capture cap, Activations acts) {
+        try (NDScope layer = new NDScope()) {
+            record(acts, cap, Site.BLOCK_INPUT, l, x);
+            NDArray h = norm(c, w, WeightNames.attnNorm(l), x);
+            record(acts, cap, Site.ATTN_NORM, l, h);
+            x = x.add(attention(c, w, rope, l, h, mask, past, cache, cap, acts));
+            NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x);
+            record(acts, cap, Site.MLP_NORM, l, h2);
+            x = x.add(mlp(c, w, l, h2, cap, acts));
+            NDScope.unregister(x);
+            record(acts, cap, Site.BLOCK_OUTPUT, l, x);
+            return x;
+        }
+    }
+
+    /** The final norm of the last layer's output, and the logits when asked. */
+    static Forward output(ModelConfig c, Weights w, NDArray x, boolean logits, Capture cap, Activations acts) {
+        NDArray hidden = norm(c, w, WeightNames.FINAL_NORM, x);
+        record(acts, cap, Site.FINAL_NORM, c.numLayers(), hidden);
+        return new Forward(logits ? lmHead(c, w, hidden) : null, hidden, acts, c, w);
+    }
+
+    /** The output embedding applied to hidden states [..., d] → [..., vocab]: lm_head, or the input embedding when tied. */
+    static NDArray lmHead(ModelConfig c, Weights w, NDArray hidden) {
+        return linear(hidden, w.weight(c.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD), null);
     }
 
     private static void record(Activations acts, Capture cap, Site site, int layer, NDArray a) {
@@ -117,18 +153,21 @@ public final class Forward {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
 
-    private static NDArray bias(Model m, String prefix, boolean present) {
+    private static NDArray bias(Weights m, String prefix, boolean present) {
         return present ? m.weight(prefix + ".bias") : null;
     }
 
-    /** Additive causal mask: query i (absolute position past+i) sees keys 0..past+i. */
-    private static NDArray causalMask(NDManager scope, long t, long past) {
+    /** Additive causal mask: query i (absolute position past+i) sees keys 0..past+i; null for a single token. */
+    static NDArray causalMask(NDManager scope, long t, long past) {
+        if (t == 1) {
+            return null;
+        }
         NDArray rows = scope.arange(past, past + t, 1, DataType.INT64).reshape(t, 1);
         NDArray cols = scope.arange(0, past + t, 1, DataType.INT64).reshape(1, past + t);
         return cols.gt(rows).toType(DataType.FLOAT32, false).mul(-1e9f);
     }
 
-    static NDArray norm(ModelConfig c, Model m, String prefix, NDArray x) {
+    static NDArray norm(ModelConfig c, Weights m, String prefix, NDArray x) {
         int last = x.getShape().dimension() - 1;
         NDArray w = m.weight(prefix + ".weight");
         switch (c.norm()) {
@@ -151,7 +190,7 @@ public final class Forward {
         }
     }
 
-    private static NDArray attention(ModelConfig c, Model m, Rope rope, int l, NDArray h, NDArray mask, long past,
+    private static NDArray attention(ModelConfig c, Weights m, Rope rope, int l, NDArray h, NDArray mask, long past,
                                      KvCache cache, Capture cap, Activations acts) {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
@@ -185,7 +224,7 @@ public final class Forward {
         return linear(out, m.weight(WeightNames.o(l) + ".weight"), bias(m, WeightNames.o(l), c.attentionOutputBias()));
     }
 
-    private static NDArray mlp(ModelConfig c, Model m, int l, NDArray h, Capture cap, Activations acts) {
+    private static NDArray mlp(ModelConfig c, Weights m, int l, NDArray h, Capture cap, Activations acts) {
         String first = c.gatedMlp() ? WeightNames.gate(l) : WeightNames.up(l);
         NDArray pre = linear(h, m.weight(first + ".weight"), bias(m, first, c.mlpBias()));
         record(acts, cap, Site.MLP_PRE_ACT, l, pre);

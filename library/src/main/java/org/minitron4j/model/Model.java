@@ -7,17 +7,19 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.Progress;
 
 /**
  * A decoder-only transformer: an immutable {@link ModelConfig} and the f32 weights it implies, owned by the model's
  * own {@link NDManager}. The one forward pass ({@link #forward}) serves evaluation, importance capture, training and
  * generation. Config and weights always agree: construction checks every name and shape.
  */
-public final class Model implements AutoCloseable {
+public final class Model implements Transformer, Weights, AutoCloseable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
@@ -95,6 +97,7 @@ public final class Model implements AutoCloseable {
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
+    @Override
     public ModelConfig config() {
         return config;
     }
@@ -112,6 +115,7 @@ public final class Model implements AutoCloseable {
         return weights;
     }
 
+    @Override
     public NDArray weight(String name) {
         NDArray w = weights.get(name);
         if (w == null) {
@@ -120,12 +124,8 @@ public final class Model implements AutoCloseable {
         return w;
     }
 
-    /** The output embedding: lm_head, or the input embedding when tied. */
-    NDArray outputEmbedding() {
-        return config.tieWordEmbeddings() ? weights.get(WeightNames.EMBED) : weights.get(WeightNames.LM_HEAD);
-    }
-
     /** Exact parameter count of the weights held (tied embeddings counted once). */
+    @Override
     public long parameterCount() {
         long n = 0;
         for (NDArray w : weights.values()) {
@@ -157,7 +157,7 @@ public final class Model implements AutoCloseable {
      * a pass run {@link Forward.Options#withoutLogits() without logits}, restricted to the positions that are scored).
      */
     public NDArray lmHead(NDArray hidden) {
-        return Forward.linear(hidden, outputEmbedding(), null);
+        return Forward.lmHead(config, this, hidden);
     }
 
     /**
@@ -166,6 +166,25 @@ public final class Model implements AutoCloseable {
      */
     public Forward forward(NDArray inputIds, Forward.Options options) {
         return Forward.run(this, rope, inputIds, options);
+    }
+
+    /** Each batch through every layer in turn, in its own scope (freed after its {@link PassListener#output}). */
+    @Override
+    public void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress) {
+        if (options.cache() != null) {
+            throw new IllegalArgumentException("a pass over many batches takes no KV cache");
+        }
+        for (int b = 0; b < batches.size(); b++) {
+            try (NDManager scope = manager.newSubManager()) {
+                Forward f = forward(scope.create(batches.get(b)), options);
+                for (int l = 0; l < config.numLayers(); l++) {
+                    if (!options.skipLayers().contains(l)) {
+                        listener.layer(l, b, f.activations());
+                    }
+                }
+                listener.output(b, f);
+            }
+        }
     }
 
     @Override

@@ -67,6 +67,15 @@ public final class WeightNames {
         return m;
     }
 
+    /** Parameters of a model of this config (tied embeddings counted once): the sizes of its {@link #layout}. */
+    public static long parameterCount(ModelConfig c) {
+        long n = 0;
+        for (Shape s : layout(c).values()) {
+            n += s.size();
+        }
+        return n;
+    }
+
     private static void linear(Map<String, Shape> m, String prefix, long out, long in, boolean bias) {
         m.put(prefix + ".weight", new Shape(out, in));
         if (bias) {

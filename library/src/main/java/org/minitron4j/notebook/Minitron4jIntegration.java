@@ -10,6 +10,7 @@ import org.jetbrains.kotlinx.jupyter.api.ResultHandlerExecution;
 import org.jetbrains.kotlinx.jupyter.api.ResultsKt;
 import org.jetbrains.kotlinx.jupyter.api.libraries.ExecutionHost;
 import org.jetbrains.kotlinx.jupyter.api.libraries.JupyterIntegration;
+import org.minitron4j.EngineThreads;
 import org.minitron4j.plot.Html;
 import org.minitron4j.plot.Summaries;
 
@@ -31,6 +32,8 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
     @Override
     public void onLoaded(Builder b) {
+        EngineThreads.configure(); // before the first tensor operation of the kernel
+        EngineThreads.sharingWarning().ifPresent(System.err::println);
         PLOTLY_SENT.set(false);
         b.addRenderer(new SummaryRenderer());
         addImports(b);

@@ -87,9 +87,9 @@ class InitCommandTest {
 
     @Test
     void shardSizesTakeHuggingFaceUnits() {
-        assertEquals(5L << 30, InitCommand.parseSize("5GiB"));
-        assertEquals(5_000_000_000L, InitCommand.parseSize("5GB"));
-        assertEquals(500_000L, InitCommand.parseSize("500kb"));
-        assertEquals(123L, InitCommand.parseSize("123"));
+        assertEquals(5L << 30, ByteSizes.parse("--shard-size", "5GiB"));
+        assertEquals(5_000_000_000L, ByteSizes.parse("--shard-size", "5GB"));
+        assertEquals(500_000L, ByteSizes.parse("--shard-size", "500kb"));
+        assertEquals(123L, ByteSizes.parse("--shard-size", "123"));
     }
 }

@@ -146,7 +146,8 @@ class CalibrationTest {
                             count++;
                         }
                     }
-                    assertEquals(1 - cos / count, stats.blockImportance(s, e - s + 1), 1e-9, "BI " + s + ".." + e);
+                    // 1e-8: the block inputs' unit vectors are kept in float32 until their batch is done (about 1e-9 here)
+                    assertEquals(1 - cos / count, stats.blockImportance(s, e - s + 1), 1e-8, "BI " + s + ".." + e);
                 }
             }
             assertEquals(35, stats.tokens());

@@ -1,0 +1,214 @@
+package org.minitron4j.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.minitron4j.InvalidInputException;
+import org.minitron4j.Progress;
+
+/**
+ * A Hugging Face checkpoint run one layer at a time, for models that do not fit in memory: a pass loads the embeddings
+ * (converting bf16/f16 to f32), embeds every batch, frees them; then loads decoder layer 0, runs every batch through it,
+ * frees it, and so on; then the final norm and LM head. Only one layer's weights and the hidden states [B, T, hidden]
+ * of the batches in flight are held. When those hidden states (plus what the listener keeps per token) exceed the
+ * hidden-state budget, the batches are split into groups that each stream the checkpoint once more.
+ *
+ * <p>The operations are {@link Forward}'s, in the same order, so a streamed pass gives the same numbers as the model
+ * loaded in memory for the same batches. Llama-family checkpoints (every supported architecture but GPT-2).
+ */
+public final class StreamedModel implements Transformer, AutoCloseable {
+    private final Path dir;
+    private final ModelConfig config;
+    private final SafeTensors tensors;
+    private final Map<String, Shape> layout;
+    private final NDManager manager;
+    private final Rope rope;
+    private final long hiddenBudgetBytes;
+
+    private StreamedModel(Path dir, ModelConfig config, SafeTensors tensors, Device device, long hiddenBudgetBytes) {
+        this.dir = dir;
+        this.config = config;
+        this.tensors = tensors;
+        this.layout = WeightNames.layout(config);
+        this.manager = NDManager.newBaseManager(device);
+        this.rope = config.learnedPositions() ? null : new Rope(config, manager);
+        this.hiddenBudgetBytes = hiddenBudgetBytes;
+    }
+
+    /**
+     * Opens a model folder for streaming: reads {@code config.json} and the safetensors headers, checks every tensor's
+     * name and shape, loads no weights.
+     *
+     * @param hiddenBudgetBytes memory for the hidden states of the batches in flight (and what listeners keep)
+     */
+    public static StreamedModel open(Path dir, Device device, long hiddenBudgetBytes) {
+        if (hiddenBudgetBytes < 1) {
+            throw new InvalidInputException("the hidden-state budget must be positive, got " + hiddenBudgetBytes + " bytes");
+        }
+        ModelConfig config = ModelConfig.fromHuggingFace(dir);
+        if (config.architecture() == ModelConfig.Architecture.GPT2) {
+            throw new InvalidInputException(dir + ": streaming reads Llama-family checkpoints; load this GPT-2 model in memory");
+        }
+        SafeTensors st = SafeTensors.open(dir);
+        try {
+            Checkpoints.checkTensors(config, st, dir);
+        } catch (RuntimeException e) {
+            st.close();
+            throw e;
+        }
+        return new StreamedModel(dir, config, st, device, hiddenBudgetBytes);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public long parameterCount() {
+        return WeightNames.parameterCount(config);
+    }
+
+    /** Bytes of the weights in f32, as a model loaded in memory would hold them. */
+    public long bytesInMemory() {
+        return parameterCount() * Float.BYTES;
+    }
+
+    @Override
+    public void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress) {
+        if (options.cache() != null) {
+            throw new IllegalArgumentException("a pass over many batches takes no KV cache");
+        }
+        Model.checkLayers(config, options.skipLayers());
+        long perToken = (long) config.hiddenSize() * Float.BYTES + listener.bytesHeldPerToken(config);
+        List<int[]> groups = groups(batches, Math.max(1, hiddenBudgetBytes / perToken));
+        for (int g = 0; g < groups.size(); g++) {
+            int[] range = groups.get(g);
+            String detail = groups.size() == 1 ? "" : String.format(Locale.ROOT, ", group %d of %d", g + 1, groups.size());
+            passGroup(batches, range[0], range[1], options, listener, progress, detail);
+        }
+    }
+
+    /** Consecutive batches [from, to) whose tokens fit {@code maxTokens} (a batch larger than that goes alone). */
+    static List<int[]> groups(List<int[][]> batches, long maxTokens) {
+        List<int[]> out = new ArrayList<>();
+        int from = 0;
+        long tokens = 0;
+        for (int b = 0; b < batches.size(); b++) {
+            long t = (long) batches.get(b).length * (batches.get(b).length == 0 ? 0 : batches.get(b)[0].length);
+            if (b > from && tokens + t > maxTokens) {
+                out.add(new int[] {from, b});
+                from = b;
+                tokens = 0;
+            }
+            tokens += t;
+        }
+        if (from < batches.size()) {
+            out.add(new int[] {from, batches.size()});
+        }
+        return out;
+    }
+
+    private void passGroup(List<int[][]> batches, int from, int to, Forward.Options options, PassListener listener,
+                           Progress progress, String detail) {
+        int layers = config.numLayers();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray[] x = new NDArray[to - from]; // hidden states [B, T, d] of each batch of the group
+            try (LayerWeights w = load(n -> n.equals(WeightNames.EMBED) || n.equals(WeightNames.POSITIONS))) {
+                for (int b = from; b < to; b++) {
+                    NDArray ids = scope.create(batches.get(b));
+                    Model.checkTokens(config, ids, 0);
+                    x[b - from] = Forward.embedInput(config, w, ids, 0);
+                    ids.close();
+                }
+            }
+            for (int l = 0; l < layers; l++) {
+                progress.update("streaming", l, layers + 1, String.format(Locale.ROOT, "layer %d of %d%s", l + 1, layers, detail));
+                if (options.skipLayers().contains(l)) {
+                    continue;
+                }
+                String prefix = WeightNames.layer(l);
+                try (LayerWeights w = load(n -> n.startsWith(prefix))) {
+                    for (int b = from; b < to; b++) {
+                        Activations acts = new Activations();
+                        NDArray in = x[b - from];
+                        long t = in.getShape().get(1);
+                        NDArray mask = Forward.causalMask(scope, t, 0);
+                        x[b - from] = Forward.layer(config, w, rope, l, in, mask, 0, null, options.capture(), acts);
+                        listener.layer(l, b, acts);
+                        for (NDArray a : acts.all().values()) {
+                            if (a != x[b - from] && a != in) {
+                                a.close();
+                            }
+                        }
+                        if (mask != null) {
+                            mask.close();
+                        }
+                        in.close();
+                    }
+                }
+            }
+            progress.update("streaming", layers, layers + 1, "final norm and LM head" + detail);
+            String head = config.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD;
+            try (LayerWeights w = load(n -> n.startsWith(WeightNames.FINAL_NORM) || n.equals(head))) {
+                for (int b = from; b < to; b++) {
+                    try (NDManager out = scope.newSubManager()) {
+                        NDArray h = x[b - from];
+                        h.attach(out);
+                        Activations acts = new Activations();
+                        listener.output(b, Forward.output(config, w, h, options.computeLogits(), options.capture(), acts));
+                    }
+                }
+            }
+            progress.update("streaming", layers + 1, layers + 1, "done" + detail);
+        }
+    }
+
+    /** The tensors of the layout whose names pass {@code which}, read (and converted to f32) into a manager of their own. */
+    private LayerWeights load(Predicate<String> which) {
+        NDManager m = manager.newSubManager();
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Shape> e : layout.entrySet()) {
+                if (which.test(e.getKey())) {
+                    w.put(e.getKey(), Checkpoints.read(tensors, e.getKey(), e.getValue(), m, dir));
+                }
+            }
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return new LayerWeights(w, m);
+    }
+
+    /** One layer's tensors (or the embeddings, or the head), freed on close. */
+    private record LayerWeights(Map<String, NDArray> tensors, NDManager manager) implements Weights, AutoCloseable {
+        @Override
+        public NDArray weight(String name) {
+            NDArray a = tensors.get(name);
+            if (a == null) {
+                throw new IllegalStateException("tensor '" + name + "' is not loaded in this stage of the stream");
+            }
+            return a;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        tensors.close();
+    }
+}

@@ -147,12 +147,20 @@ final class DatasetWriter {
             // The easy set: world-knowledge twins, its combinations kept out of the corpus.
             WinograndeGenerator.Selection easy = WinograndeGenerator.generate(world, o.devItems(), 0, o.seed());
             CorpusGenerator facts = new CorpusGenerator(world, easy.reservedKeys());
-            // The tasks with headroom: in-context scenes, their combinations kept out of the corpus too.
-            SceneTasks.Selection sel = SceneTasks.generate(new Scenes(world, Set.of(), facts::distractor),
-                    o.devItems(), o.fewshotItems(), o.storyItems(), o.seed());
+            // The task with headroom: the same frames between villagers, whose facts the corpus states as often as
+            // their mention frequency says; their combinations are kept out of the corpus too.
+            WinograndeGenerator.Selection sel = WinograndeGenerator.villagers(world, o.devItems(), o.fewshotItems(),
+                    o.seed());
+            // The story endings: in-context scenes, their combinations kept out of the corpus too.
+            SceneTasks.Selection stories = SceneTasks.generate(new Scenes(world, Set.of(), facts::distractor),
+                    o.storyItems(), o.seed());
             Set<String> reserved = new HashSet<>(easy.reservedKeys());
             reserved.addAll(sel.reservedKeys());
-            Map<String, List<String>> idx = taskIndex(easy.dev());
+            reserved.addAll(stories.reservedKeys());
+            List<WinograndeItem> knowledgeItems = new ArrayList<>(easy.dev());
+            knowledgeItems.addAll(sel.dev());
+            knowledgeItems.addAll(sel.fewshot());
+            Map<String, List<String>> idx = taskIndex(knowledgeItems);
             CorpusGenerator gen = new CorpusGenerator(world, reserved);
 
             String[] names = {TRAIN, VALIDATION, CALIBRATION, WG_DEV, WG_TRAIN, WG_EASY, STORIES, TOKENIZER,
@@ -176,7 +184,7 @@ final class DatasetWriter {
             writeLines(tmp.get(WG_DEV), sel.dev());
             writeLines(tmp.get(WG_TRAIN), sel.fewshot());
             writeLines(tmp.get(WG_EASY), easy.dev());
-            writeStories(tmp.get(STORIES), sel.storyEndings());
+            writeStories(tmp.get(STORIES), stories.storyEndings());
 
             Map<String, Long> all = new HashMap<>();
             for (Map<String, long[]> m : List.of(trainCounts, valCounts, calCounts)) {
@@ -188,7 +196,7 @@ final class DatasetWriter {
                     taskTexts.addAll(List.of(it.sentence(), it.option1(), it.option2()));
                 }
             }
-            for (SceneTasks.StoryEnding st : sel.storyEndings()) {
+            for (SceneTasks.StoryEnding st : stories.storyEndings()) {
                 taskTexts.add(st.context());
                 taskTexts.addAll(st.endings());
             }
@@ -202,7 +210,7 @@ final class DatasetWriter {
             Files.writeString(tmp.get(TOKENIZER_CONFIG), tok.tokenizerConfigJson(), StandardCharsets.UTF_8);
 
             double unigram = unigramLoss(trainCounts, trainWords, valCounts, valWords, tok.size());
-            Files.writeString(tmp.get(README), readme(world, o, trainWords, valWords, calWords, sel, easy.dev().size(),
+            Files.writeString(tmp.get(README), readme(world, o, trainWords, valWords, calWords, sel, stories, easy.dev().size(),
                     tok, unigram, Files.size(tmp.get(TRAIN))), StandardCharsets.UTF_8);
             for (String n : names) {
                 move(tmp.get(n), outDir.resolve(n));
@@ -211,7 +219,7 @@ final class DatasetWriter {
                     outDir.resolve(CALIBRATION), outDir.resolve(WG_DEV), outDir.resolve(WG_TRAIN),
                     outDir.resolve(WG_EASY), outDir.resolve(STORIES), outDir.resolve(TOKENIZER),
                     outDir.resolve(TOKENIZER_CONFIG), outDir.resolve(README), trainWords, valWords, calWords,
-                    sel.dev().size(), sel.fewshot().size(), easy.dev().size(), sel.storyEndings().size(), tok.size(),
+                    sel.dev().size(), sel.fewshot().size(), easy.dev().size(), stories.storyEndings().size(), tok.size(),
                     unigram);
         } catch (IOException e) {
             throw new UncheckedIOException("Writing TinyWorld files to " + outDir + " failed", e);
@@ -239,7 +247,7 @@ final class DatasetWriter {
     }
 
     private static String readme(TinyWorld world, TinyWorldOptions o, long trainWords, long valWords, long calWords,
-                                 SceneTasks.Selection sel, int easyItems, WordTokenizer tok, double unigram,
+                                 WinograndeGenerator.Selection sel, SceneTasks.Selection stories, int easyItems, WordTokenizer tok, double unigram,
                                  long trainBytes) {
         StringBuilder b = new StringBuilder();
         b.append("# TinyWorld dataset (seed ").append(o.seed()).append(")\n\n");
@@ -267,7 +275,7 @@ final class DatasetWriter {
         b.append(String.format(Locale.ROOT, "| %s | %d easy Winogrande-format items (world knowledge) |\n", WG_EASY,
                 easyItems));
         b.append(String.format(Locale.ROOT, "| %s | %d multiple-choice story endings (4 choices; acc and acc_norm) |\n",
-                STORIES, sel.storyEndings().size()));
+                STORIES, stories.storyEndings().size()));
         b.append(String.format(Locale.ROOT, "| %s, %s | word-level Hugging Face tokenizer, %d tokens "
                 + "(<unk>, <s>, </s>, <pad>, then words by frequency) |\n", TOKENIZER, TOKENIZER_CONFIG, tok.size()));
         b.append(String.format(Locale.ROOT, "%nUnigram baseline on validation: %.4f nats/word.%n%n", unigram)

@@ -16,8 +16,7 @@ import java.util.function.Function;
  *   <li>rooms (two hops): an object is in a coloured room, people are in rooms; who is in the object's room finds it;</li>
  *   <li>counts (comparison): two people have a number of things; who has more, who has fewer.</li>
  * </ul>
- * Combinations reserved for the tasks ({@link #bindKey}, {@link #tripleKey}, {@link #roomKey}, {@link #countKey}) never
- * occur in a scene.
+ * The combinations reserved for the story endings ({@link #tripleKey}) never occur in a scene.
  */
 final class Scenes {
 
@@ -49,19 +48,11 @@ final class Scenes {
         return people;
     }
 
-    List<Entity> objects() {
-        return objects;
-    }
-
     String distractor(SplittableRandom rng) {
         return distractor.apply(rng);
     }
 
     // ---------------------------------------------------------------- reservation keys (order-independent)
-
-    static String bindKey(String p, int sp, String q, int sq) {
-        return p.compareTo(q) < 0 ? "bind|" + p + "|" + sp + "|" + q + "|" + sq : "bind|" + q + "|" + sq + "|" + p + "|" + sp;
-    }
 
     /** Key of three people in three states, as in a story-ending item. */
     static String tripleKey(String[] who, int[] state) {
@@ -71,16 +62,6 @@ final class Scenes {
         }
         parts.sort(null);
         return "triple|" + String.join("|", parts);
-    }
-
-    static String roomKey(String obj, int room, String p, int rp, String q, int rq) {
-        return "room|" + obj + "|" + room + "|" + (p.compareTo(q) < 0 ? p + "|" + rp + "|" + q + "|" + rq
-                : q + "|" + rq + "|" + p + "|" + rp);
-    }
-
-    static String countKey(int thing, String p, int np, String q, int nq) {
-        return "count|" + thing + "|" + (p.compareTo(q) < 0 ? p + "|" + np + "|" + q + "|" + nq
-                : q + "|" + nq + "|" + p + "|" + np);
     }
 
     // ---------------------------------------------------------------- phrases shared by scenes and tasks
@@ -136,7 +117,7 @@ final class Scenes {
             k = rng.nextInt(4) == 0 ? 3 : 2;
             who = distinct(rng, k, people.size());
             state = distinct(rng, k, STATES.length);
-            if (!reservedPair(who, state)) {
+            if (!reservedTriple(who, state)) {
                 break;
             }
         }
@@ -181,19 +162,9 @@ final class Scenes {
         return out;
     }
 
-    private boolean reservedPair(int[] who, int[] state) {
-        if (who.length == 3 && reserved.contains(tripleKey(new String[]{people.get(who[0]).name(),
-                people.get(who[1]).name(), people.get(who[2]).name()}, state))) {
-            return true;
-        }
-        for (int i = 0; i < who.length; i++) {
-            for (int j = i + 1; j < who.length; j++) {
-                if (reserved.contains(bindKey(people.get(who[i]).name(), state[i], people.get(who[j]).name(), state[j]))) {
-                    return true;
-                }
-            }
-        }
-        return false;
+    private boolean reservedTriple(int[] who, int[] state) {
+        return who.length == 3 && reserved.contains(tripleKey(new String[]{people.get(who[0]).name(),
+                people.get(who[1]).name(), people.get(who[2]).name()}, state));
     }
 
     private List<String> rooms(SplittableRandom rng) {
@@ -201,17 +172,11 @@ final class Scenes {
         int objRoom;
         int[] who;
         int[] room;
-        while (true) {
-            obj = objects.get(rng.nextInt(objects.size()));
-            objRoom = rng.nextInt(ROOMS.length);
-            who = distinct(rng, 2, people.size());
-            int other = (objRoom + 1 + rng.nextInt(ROOMS.length - 1)) % ROOMS.length;
-            room = rng.nextBoolean() ? new int[]{objRoom, other} : new int[]{other, objRoom};
-            if (!reserved.contains(roomKey(obj.name(), objRoom, people.get(who[0]).name(), room[0],
-                    people.get(who[1]).name(), room[1]))) {
-                break;
-            }
-        }
+        obj = objects.get(rng.nextInt(objects.size()));
+        objRoom = rng.nextInt(ROOMS.length);
+        who = distinct(rng, 2, people.size());
+        int other = (objRoom + 1 + rng.nextInt(ROOMS.length - 1)) % ROOMS.length;
+        room = rng.nextBoolean() ? new int[]{objRoom, other} : new int[]{other, objRoom};
         String objFact = inRoom(obj.name(), objRoom) + " .";
         String p = people.get(who[0]).name();
         String q = people.get(who[1]).name();
@@ -240,14 +205,9 @@ final class Scenes {
         int thing;
         int[] who;
         int[] n;
-        while (true) {
-            thing = rng.nextInt(COUNTED.length);
-            who = distinct(rng, 2, people.size());
-            n = distinct(rng, 2, NUMBERS.length);
-            if (!reserved.contains(countKey(thing, people.get(who[0]).name(), n[0], people.get(who[1]).name(), n[1]))) {
-                break;
-            }
-        }
+        thing = rng.nextInt(COUNTED.length);
+        who = distinct(rng, 2, people.size());
+        n = distinct(rng, 2, NUMBERS.length);
         String p = people.get(who[0]).name();
         String q = people.get(who[1]).name();
         String more = n[0] > n[1] ? p : q;

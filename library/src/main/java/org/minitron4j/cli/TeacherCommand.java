@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import org.minitron4j.Progress;
 import org.minitron4j.model.Devices;
 import org.minitron4j.tinyworld.Teacher;
+import org.minitron4j.train.Checkpointing;
 import org.minitron4j.OutputFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,8 +28,16 @@ final class TeacherCommand implements Runnable {
     @Mixin
     OverwriteOption overwrite;
 
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Save a resumable checkpoint in OUT/checkpoints every N steps (deleted once the teacher is saved; 0 = none).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue an interrupted run in --out from its newest checkpoint.")
+    boolean resume;
+
     @Option(names = "--json", description = "Print the scores as one JSON object.")
     boolean json;
+
+    private static final String CHECKPOINTS = "checkpoints";
 
     @Override
     public void run() {
@@ -38,8 +47,10 @@ final class TeacherCommand implements Runnable {
         }
         System.err.println("teacher recipe: " + recipe);
         Teacher.Scores s;
-        try (OutputFolder claim = overwrite.claim(out)) {
-            s = Teacher.train(dataset, out, recipe, Devices.parse(device), Progress.stderr());
+        Checkpointing ck = checkpointEvery > 0 || resume
+                ? Checkpointing.to(out.resolve(CHECKPOINTS)).withEvery(checkpointEvery).withResume(resume) : Checkpointing.none();
+        try (OutputFolder claim = overwrite.claim(out, resume, CHECKPOINTS)) {
+            s = Teacher.train(dataset, out, recipe, Devices.parse(device), ck, Progress.stderr());
         }
         if (json) {
             Json.print(Json.MAPPER.valueToTree(s));

@@ -27,7 +27,9 @@ final class TinyWorldCommand implements Runnable {
         try (OutputFolder claim = overwrite.claim(out)) {
             f = TinyWorld.generate(out, TinyWorldOptions.defaults().withSeed(seed));
         }
-        System.out.printf("wrote %s: %,d train / %,d validation / %,d calibration words, %d dev + %d few-shot items, vocabulary %d%n",
-                f.outDir(), f.trainWords(), f.validationWords(), f.calibrationWords(), f.devItems(), f.fewshotItems(), f.vocabSize());
+        System.out.printf("wrote %s: %,d train / %,d validation / %,d calibration words, %d dev + %d few-shot + %d easy "
+                        + "Winogrande items, %d story endings, vocabulary %d%n", f.outDir(), f.trainWords(),
+                f.validationWords(), f.calibrationWords(), f.devItems(), f.fewshotItems(), f.easyDevItems(),
+                f.storyItems(), f.vocabSize());
     }
 }

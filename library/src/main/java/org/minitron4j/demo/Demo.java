@@ -146,8 +146,8 @@ public final class Demo {
                 try (PruneResult pruned = Pruner.prune(teacher, s.plan(), scores)) {
                     Model student = pruned.model();
                     entries.add(eval.entry(s.name() + ", pruned", "pruned", student));
+                    // The CLI's distill schedule (cosine to lr/10 after 10% warmup), so headroom.sh reproduces it.
                     TrainConfig train0 = TrainConfig.of(o.distillSteps(), 16, 128, 5e-4)
-                            .withSchedule(TrainConfig.Schedule.COSINE, Math.max(1, o.distillSteps() / 20), 5e-5)
                             .withLogging(Math.max(1, o.distillSteps() / 50), 0, 0).withSeed(o.seed());
                     Distillation.Result r = Distillation.run(student, teacher, train, null, DistillationConfig.defaults(train0),
                             progress);

@@ -18,12 +18,17 @@ public final class CorpusGenerator {
     private final Set<String> reserved;
     private final List<Entity> all;
     private final Map<String, List<String>> owns = new TreeMap<>();
+    private final Scenes scenes;
 
-    /** Creates a generator over a world; {@code reservedKeys} are {@link TinyWorld#key} values to avoid. */
+    /**
+     * Creates a generator over a world; {@code reservedKeys} are {@link TinyWorld#key} values and {@link Scenes} keys
+     * to avoid.
+     */
     public CorpusGenerator(TinyWorld world, Set<String> reservedKeys) {
         this.world = world;
         this.reserved = Set.copyOf(reservedKeys);
         this.all = world.entities();
+        this.scenes = new Scenes(world, reserved, this::distractor);
         for (Entity e : all) {
             if (e.owner() != null) {
                 owns.computeIfAbsent(e.owner(), k -> new ArrayList<>()).add(e.name());
@@ -31,20 +36,76 @@ public final class CorpusGenerator {
         }
     }
 
-    /** One document as a single line of space-separated tokens (no trailing newline). */
+    /**
+     * One document as a single line of space-separated tokens (no trailing newline): an in-context scene ({@link Scenes})
+     * one time in five, facts about a villager two times in five, otherwise facts of the world's other entities.
+     */
     public String document(SplittableRandom rng) {
+        int kind = rng.nextInt(5);
+        if (kind == 0) {
+            return scenes.document(rng);
+        }
+        if (kind <= 2) {
+            return villagerDocument(rng);
+        }
         int r = rng.nextInt(100);
         List<String> s;
         if (r < 45) {
             s = event(rng);
         } else if (r < 65) {
-            s = profile(rng);
+            s = profile(rng, randomEntity(rng));
         } else if (r < 85) {
-            s = compare(rng);
+            s = compare(rng, randomEntity(rng), null);
         } else {
             s = qa(rng);
         }
         return String.join(" ", s);
+    }
+
+    /**
+     * Facts about one villager, drawn by its mention weight: a profile, a comparison with a partner, an event with a
+     * partner, or questions about it and a partner. The partner is a villager or one of the world's entities.
+     */
+    private String villagerDocument(SplittableRandom rng) {
+        Entity v = world.randomVillager(rng);
+        int r = rng.nextInt(100);
+        List<String> s = null;
+        if (r >= 40 && r < 65) {
+            s = compare(rng, v, partner(rng, v));
+        } else if (r >= 65 && r < 85) {
+            s = villagerEvent(rng, v);
+        } else if (r >= 85) {
+            s = List.of(question(rng, v), question(rng, partner(rng, v)));
+        }
+        return String.join(" ", s != null ? s : profile(rng, v));
+    }
+
+    /** A villager other than {@code v} (drawn by mention weight) or, as often, an entity of the world. */
+    private Entity partner(SplittableRandom rng, Entity v) {
+        if (rng.nextBoolean()) {
+            return randomEntity(rng);
+        }
+        Entity p;
+        do {
+            p = world.randomVillager(rng);
+        } while (p == v);
+        return p;
+    }
+
+    /** An event with {@code v} on either side of a frame it fits, or null when 20 draws find none unreserved. */
+    private List<String> villagerEvent(SplittableRandom rng, Entity v) {
+        List<Frame> frames = TinyWorld.frames();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Frame f = frames.get(rng.nextInt(frames.size()));
+            Entity p = partner(rng, v);
+            boolean vFirst = rng.nextBoolean();
+            Entity a = vFirst ? v : p;
+            Entity b = vFirst ? p : v;
+            if (f.valid(a, b) && !reserved.contains(TinyWorld.key(f, a, b))) {
+                return event(rng, f, a, b);
+            }
+        }
+        return null;
     }
 
     private static String pick(SplittableRandom rng, List<String> options) {
@@ -159,6 +220,11 @@ public final class CorpusGenerator {
         return attribute(rng, e, attrs.get(rng.nextInt(attrs.size())));
     }
 
+    /** A fact about a random entity: the filler between the facts of a long-range scene. */
+    String distractor(SplittableRandom rng) {
+        return fact(rng, randomEntity(rng));
+    }
+
     private String question(SplittableRandom rng, Entity e) {
         List<Attribute> attrs = new ArrayList<>(e.levels().keySet());
         Attribute a = attrs.get(rng.nextInt(attrs.size()));
@@ -213,8 +279,11 @@ public final class CorpusGenerator {
                 break;
             }
         }
-        Entity a = all.get(pair[0]);
-        Entity b = all.get(pair[1]);
+        return event(rng, f, all.get(pair[0]), all.get(pair[1]));
+    }
+
+    /** A short story around the frame {@code f} with {@code a} and {@code b}: its cause and some supporting facts. */
+    private List<String> event(SplittableRandom rng, Frame f, Entity a, Entity b) {
         List<String> out = new ArrayList<>();
         int opener = rng.nextInt(6);
         if (opener == 0) {
@@ -242,8 +311,7 @@ public final class CorpusGenerator {
         return out;
     }
 
-    private List<String> profile(SplittableRandom rng) {
-        Entity e = randomEntity(rng);
+    private List<String> profile(SplittableRandom rng, Entity e) {
         int n = 3 + rng.nextInt(4);
         List<String> out = new ArrayList<>();
         while (out.size() < n) {
@@ -255,12 +323,12 @@ public final class CorpusGenerator {
         return out;
     }
 
-    private List<String> compare(SplittableRandom rng) {
-        Entity a = randomEntity(rng);
-        Entity b;
-        do {
+    /** Comparisons of {@code a} with {@code b} (a random other entity when null) on the attributes they share. */
+    private List<String> compare(SplittableRandom rng, Entity a, Entity partner) {
+        Entity b = partner;
+        while (b == null || b == a) {
             b = randomEntity(rng);
-        } while (b == a);
+        }
         List<Attribute> common = new ArrayList<>();
         for (Attribute at : Attribute.values()) {
             if (a.has(at) && b.has(at)) {

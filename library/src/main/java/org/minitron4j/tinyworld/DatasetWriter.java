@@ -1,5 +1,6 @@
 package org.minitron4j.tinyworld;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +28,8 @@ final class DatasetWriter {
     static final String CALIBRATION = "calibration.txt";
     static final String WG_DEV = "winogrande_dev.jsonl";
     static final String WG_TRAIN = "winogrande_train.jsonl";
+    static final String WG_EASY = "winogrande_easy_dev.jsonl";
+    static final String STORIES = "story_endings_dev.jsonl";
     static final String TOKENIZER = "tokenizer.json";
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
     static final String README = "README.md";
@@ -114,6 +117,16 @@ final class DatasetWriter {
         }
     }
 
+    private static void writeStories(Path file, List<SceneTasks.StoryEnding> items) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (SceneTasks.StoryEnding it : items) {
+                w.write(json.writeValueAsString(it.json()));
+                w.write("\n");
+            }
+        }
+    }
+
     private static void move(Path tmp, Path dst) throws IOException {
         try {
             Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -131,14 +144,27 @@ final class DatasetWriter {
         List<Path> temps = new ArrayList<>();
         try {
             TinyWorld world = TinyWorld.build(o.seed());
-            WinograndeGenerator.Selection sel = WinograndeGenerator.generate(world, o.devItems(), o.fewshotItems(),
+            // The easy set: world-knowledge twins, its combinations kept out of the corpus.
+            WinograndeGenerator.Selection easy = WinograndeGenerator.generate(world, o.devItems(), 0, o.seed());
+            CorpusGenerator facts = new CorpusGenerator(world, easy.reservedKeys());
+            // The task with headroom: the same frames between villagers, whose facts the corpus states as often as
+            // their mention frequency says; their combinations are kept out of the corpus too.
+            WinograndeGenerator.Selection sel = WinograndeGenerator.villagers(world, o.devItems(), o.fewshotItems(),
                     o.seed());
-            List<WinograndeItem> allItems = new ArrayList<>(sel.dev());
-            allItems.addAll(sel.fewshot());
-            Map<String, List<String>> idx = taskIndex(allItems);
-            CorpusGenerator gen = new CorpusGenerator(world, sel.reservedKeys());
+            // The story endings: in-context scenes, their combinations kept out of the corpus too.
+            SceneTasks.Selection stories = SceneTasks.generate(new Scenes(world, Set.of(), facts::distractor),
+                    o.storyItems(), o.seed());
+            Set<String> reserved = new HashSet<>(easy.reservedKeys());
+            reserved.addAll(sel.reservedKeys());
+            reserved.addAll(stories.reservedKeys());
+            List<WinograndeItem> knowledgeItems = new ArrayList<>(easy.dev());
+            knowledgeItems.addAll(sel.dev());
+            knowledgeItems.addAll(sel.fewshot());
+            Map<String, List<String>> idx = taskIndex(knowledgeItems);
+            CorpusGenerator gen = new CorpusGenerator(world, reserved);
 
-            String[] names = {TRAIN, VALIDATION, CALIBRATION, WG_DEV, WG_TRAIN, TOKENIZER, TOKENIZER_CONFIG, README};
+            String[] names = {TRAIN, VALIDATION, CALIBRATION, WG_DEV, WG_TRAIN, WG_EASY, STORIES, TOKENIZER,
+                    TOKENIZER_CONFIG, README};
             Map<String, Path> tmp = new HashMap<>();
             for (String n : names) {
                 Path t = outDir.resolve("." + n + ".tmp");
@@ -157,16 +183,26 @@ final class DatasetWriter {
                     trainCounts, idx);
             writeLines(tmp.get(WG_DEV), sel.dev());
             writeLines(tmp.get(WG_TRAIN), sel.fewshot());
+            writeLines(tmp.get(WG_EASY), easy.dev());
+            writeStories(tmp.get(STORIES), stories.storyEndings());
 
             Map<String, Long> all = new HashMap<>();
             for (Map<String, long[]> m : List.of(trainCounts, valCounts, calCounts)) {
                 m.forEach((k, v) -> all.merge(k, v[0], Long::sum));
             }
-            for (WinograndeItem it : allItems) {
-                for (String s : List.of(it.sentence(), it.option1(), it.option2())) {
-                    for (String t : s.split(" ")) {
-                        all.merge(t, 1L, Long::sum);
-                    }
+            List<String> taskTexts = new ArrayList<>();
+            for (List<WinograndeItem> items : List.of(sel.dev(), sel.fewshot(), easy.dev())) {
+                for (WinograndeItem it : items) {
+                    taskTexts.addAll(List.of(it.sentence(), it.option1(), it.option2()));
+                }
+            }
+            for (SceneTasks.StoryEnding st : stories.storyEndings()) {
+                taskTexts.add(st.context());
+                taskTexts.addAll(st.endings());
+            }
+            for (String text : taskTexts) {
+                for (String t : text.split(" ")) {
+                    all.merge(t, 1L, Long::sum);
                 }
             }
             WordTokenizer tok = WordTokenizer.fromCounts(all, MAX_LENGTH);
@@ -174,15 +210,17 @@ final class DatasetWriter {
             Files.writeString(tmp.get(TOKENIZER_CONFIG), tok.tokenizerConfigJson(), StandardCharsets.UTF_8);
 
             double unigram = unigramLoss(trainCounts, trainWords, valCounts, valWords, tok.size());
-            Files.writeString(tmp.get(README), readme(world, o, trainWords, valWords, calWords, sel, tok, unigram,
-                    Files.size(tmp.get(TRAIN))), StandardCharsets.UTF_8);
+            Files.writeString(tmp.get(README), readme(world, o, trainWords, valWords, calWords, sel, stories, easy.dev().size(),
+                    tok, unigram, Files.size(tmp.get(TRAIN))), StandardCharsets.UTF_8);
             for (String n : names) {
                 move(tmp.get(n), outDir.resolve(n));
             }
             return new TinyWorldFiles(outDir, outDir.resolve(TRAIN), outDir.resolve(VALIDATION),
                     outDir.resolve(CALIBRATION), outDir.resolve(WG_DEV), outDir.resolve(WG_TRAIN),
-                    outDir.resolve(TOKENIZER), outDir.resolve(TOKENIZER_CONFIG), outDir.resolve(README), trainWords,
-                    valWords, calWords, sel.dev().size(), sel.fewshot().size(), tok.size(), unigram);
+                    outDir.resolve(WG_EASY), outDir.resolve(STORIES), outDir.resolve(TOKENIZER),
+                    outDir.resolve(TOKENIZER_CONFIG), outDir.resolve(README), trainWords, valWords, calWords,
+                    sel.dev().size(), sel.fewshot().size(), easy.dev().size(), stories.storyEndings().size(), tok.size(),
+                    unigram);
         } catch (IOException e) {
             throw new UncheckedIOException("Writing TinyWorld files to " + outDir + " failed", e);
         } finally {
@@ -209,7 +247,7 @@ final class DatasetWriter {
     }
 
     private static String readme(TinyWorld world, TinyWorldOptions o, long trainWords, long valWords, long calWords,
-                                 WinograndeGenerator.Selection sel, WordTokenizer tok, double unigram,
+                                 WinograndeGenerator.Selection sel, SceneTasks.Selection stories, int easyItems, WordTokenizer tok, double unigram,
                                  long trainBytes) {
         StringBuilder b = new StringBuilder();
         b.append("# TinyWorld dataset (seed ").append(o.seed()).append(")\n\n");
@@ -217,10 +255,12 @@ final class DatasetWriter {
                 + "always give byte-identical files, so this directory can be regenerated instead of stored.\n\n");
         b.append("A seeded English micro-world: ").append(world.entities().size()).append(" entities (people, "
                 + "animals, objects) with fixed attributes on four-level scales (size, weight, speed, strength), a "
-                + "colour, a home, liked foods, a habit, an owner and friends. The corpus states these facts in many "
-                + "phrasings (attribute statements, comparisons, cause and effect, questions and answers) and never "
-                + "contradicts them. Text is lowercase with punctuation as separate tokens; one document (2-9 "
-                + "sentences) per line, documents separated by a blank line.\n\n");
+                + "colour, a home, liked foods, a habit, an owner and friends. Two documents in five state these facts "
+                + "in many phrasings (attribute statements, comparisons, cause and effect, questions and answers) and "
+                + "never contradict them; three in five are in-context scenes whose facts hold only inside the document "
+                + "(who is hungry or tired, who is in which room, who has how many apples). Text is lowercase with "
+                + "punctuation as separate tokens; one document (2-9 sentences) per line, documents separated by a "
+                + "blank line.\n\n");
         b.append("## Files\n\n| file | content |\n|---|---|\n");
         b.append(String.format(Locale.ROOT, "| %s | training corpus, %d words, %d bytes |%n", TRAIN, trainWords,
                 trainBytes).replace("\r", ""));
@@ -228,18 +268,35 @@ final class DatasetWriter {
                 VALIDATION, valWords));
         b.append(String.format(Locale.ROOT, "| %s | calibration corpus for importance estimation, %d words |\n",
                 CALIBRATION, calWords));
-        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format evaluation items (twins) |\n", WG_DEV,
-                sel.dev().size()));
-        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format few-shot items, disjoint from dev |\n",
-                WG_TRAIN, sel.fewshot().size()));
+        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format evaluation items (twins) with headroom: "
+                + "in-context binding, long range, two hops, comparison |\n", WG_DEV, sel.dev().size()));
+        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format few-shot items of the same families, "
+                + "disjoint from dev |\n", WG_TRAIN, sel.fewshot().size()));
+        b.append(String.format(Locale.ROOT, "| %s | %d easy Winogrande-format items (world knowledge) |\n", WG_EASY,
+                easyItems));
+        b.append(String.format(Locale.ROOT, "| %s | %d multiple-choice story endings (4 choices; acc and acc_norm) |\n",
+                STORIES, stories.storyEndings().size()));
         b.append(String.format(Locale.ROOT, "| %s, %s | word-level Hugging Face tokenizer, %d tokens "
                 + "(<unk>, <s>, </s>, <pad>, then words by frequency) |\n", TOKENIZER, TOKENIZER_CONFIG, tok.size()));
         b.append(String.format(Locale.ROOT, "%nUnigram baseline on validation: %.4f nats/word.%n%n", unigram)
                 .replace("\r", ""));
-        b.append("## Winogrande tasks\n\nEach item is `<A> <frame> <B> because _ was too <adj> .`; its twin flips "
-                + "the adjective (big/small, weak/heavy, slow/fast, weak/strong) and so the answer. The (frame, A, B) "
-                + "combinations used by the tasks never occur in any corpus split, but the attributes that decide the "
-                + "answer are taught by other sentences. Answers are balanced 50/50 and option order is random.\n\n");
+        b.append("## Tasks\n\n`" + WG_DEV + "` (qID `tw-<family>-N-k`) holds twins of four families, interleaved. "
+                + "Everything that decides the answer is stated in the item itself:\n\n"
+                + "| family | example |\n|---|---|\n"
+                + "| bind | `anna was hungry and tom was tired , so _ went to sleep .` |\n"
+                + "| long | the same states with world facts in between, then `later , _ ate some food .` |\n"
+                + "| room | `the ball was in the red room . anna was in the red room and tom was in the blue room . "
+                + "so _ found the ball .` |\n"
+                + "| count | `anna had three apples and tom had five apples . so _ had more apples .` |\n\n"
+                + "Each twin flips the outcome (the other state, `could not find`, `fewer`) and so the answer. `" + STORIES
+                + "` gives three people in three states, `then <name>`, and four endings: that person's action, the "
+                + "other two people's and one of a state nobody is in. No combination of people, states, rooms, "
+                + "objects and numbers used by a task occurs in any corpus split, so no task sentence does either.\n\n"
+                + "`" + WG_EASY + "`: each item is `<A> <frame> <B> because _ was too <adj> .`; its twin flips the "
+                + "adjective (big/small, weak/heavy, slow/fast, weak/strong) and so the answer. The (frame, A, B) "
+                + "combinations never occur in the corpus, but the attributes that decide the answer are taught by "
+                + "other sentences: it tests recall of world knowledge, which the teacher masters.\n\n"
+                + "Answers are balanced 50/50 and option order is random.\n\n");
         b.append("## Entities\n\n| entity | kind | size | weight | speed | strength | colour | home | owner |\n"
                 + "|---|---|---|---|---|---|---|---|---|\n");
         for (Entity e : world.entities()) {

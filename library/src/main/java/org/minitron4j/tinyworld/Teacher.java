@@ -13,6 +13,8 @@ import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.eval.ModelScorer;
+import org.minitron4j.eval.MultipleChoice;
+import org.minitron4j.eval.MultipleChoiceResult;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeOptions;
 import org.minitron4j.eval.WinograndeResult;
@@ -22,6 +24,7 @@ import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Tokenizer;
 import org.minitron4j.train.Objective;
 import org.minitron4j.train.TrainConfig;
+import org.minitron4j.train.Checkpointing;
 import org.minitron4j.train.Trainer;
 import org.minitron4j.train.TrainingLog;
 
@@ -68,14 +71,20 @@ public final class Teacher {
         }
     }
 
-    /** Scores of a trained teacher. */
+    /**
+     * Scores of a trained teacher: validation LM loss, Winogrande-format dev accuracy (the in-context tasks), the easy
+     * world-knowledge set and the story-ending multiple choice (acc and acc_norm; chance 0.25), all 0-shot.
+     */
     public record Scores(double validationLoss, double unigramLoss, double winograndeAcc, double winograndeStderr,
-                         int winograndeItems, long parameters, double trainSeconds) {
+                         int winograndeItems, double easyWinograndeAcc, double storyEndingAcc,
+                         double storyEndingAccNorm, int storyEndingItems, long parameters, double trainSeconds) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "validation loss %.4f (unigram baseline %.4f), winogrande %.4f ± %.4f (n = %d), "
-                            + "%,d parameters, trained in %.0f s", validationLoss, unigramLoss, winograndeAcc, winograndeStderr,
-                    winograndeItems, parameters, trainSeconds);
+                            + "easy winogrande %.4f, story endings acc %.4f / acc_norm %.4f (n = %d), %,d parameters, "
+                            + "trained in %.0f s", validationLoss, unigramLoss, winograndeAcc, winograndeStderr,
+                    winograndeItems, easyWinograndeAcc, storyEndingAcc, storyEndingAccNorm, storyEndingItems, parameters,
+                    trainSeconds);
         }
     }
 
@@ -84,6 +93,15 @@ public final class Teacher {
      * writes the model folder, {@code recipe.json}, {@code training_log.csv} and {@code scores.json} to {@code outDir}.
      */
     public static Scores train(Path datasetDir, Path outDir, Recipe recipe, Device device, Progress progress) {
+        return train(datasetDir, outDir, recipe, device, Checkpointing.none(), progress);
+    }
+
+    /**
+     * {@link #train(Path, Path, Recipe, Device, Progress)} that saves resumable checkpoints as {@code checkpointing}
+     * says (and resumes from the newest one if it asks to); the checkpoint folder is deleted once the teacher is saved.
+     */
+    public static Scores train(Path datasetDir, Path outDir, Recipe recipe, Device device, Checkpointing checkpointing,
+                               Progress progress) {
         if (!Files.isRegularFile(datasetDir.resolve("train.txt"))) {
             progress.update("generating TinyWorld", 0, 1, datasetDir.toString());
             TinyWorld.generate(datasetDir, TinyWorldOptions.defaults());
@@ -95,7 +113,8 @@ public final class Teacher {
             ModelConfig config = recipe.config(tok);
             long start = System.nanoTime();
             try (Model model = Model.random(config, device, recipe.initSeed())) {
-                TrainingLog log = Trainer.train(model, Objective.languageModeling(), train, validation, recipe.train(), progress);
+                TrainingLog log = Trainer.train(model, Objective.languageModeling(), train, validation, recipe.train(),
+                        checkpointing, progress);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 Files.createDirectories(outDir);
                 Checkpoints.save(model, outDir, Checkpoints.SaveOptions.defaults().withTokenizerFrom(datasetDir));
@@ -103,6 +122,7 @@ public final class Teacher {
                 Scores scores = score(model, tok, datasetDir, train, validation, recipe.train().seqLen(), seconds, progress);
                 writeJson(outDir.resolve("recipe.json"), recipe);
                 writeJson(outDir.resolve("scores.json"), scores);
+                checkpointing.discard();
                 return scores;
             }
         } catch (IOException e) {
@@ -110,14 +130,19 @@ public final class Teacher {
         }
     }
 
-    /** Validation LM loss, the unigram baseline in the same units (per predicted token) and Winogrande dev accuracy. */
+    /** Validation LM loss, the unigram baseline in the same units (per predicted token) and the three task sets. */
     public static Scores score(Model model, Tokenizer tok, Path datasetDir, int[] train, int[] validation, int seqLen,
                                double trainSeconds, Progress progress) {
         double loss = LmLoss.evaluate(model, validation, seqLen, 16, progress).loss();
+        ModelScorer scorer = new ModelScorer(model, 8192, progress);
         WinograndeResult wg = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_dev.jsonl")), tok,
-                new ModelScorer(model, 8192, progress), WinograndeOptions.defaults());
+                scorer, WinograndeOptions.defaults());
+        WinograndeResult easy = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_easy_dev.jsonl")), tok,
+                scorer, WinograndeOptions.defaults());
+        MultipleChoiceResult stories = MultipleChoice.evaluate(
+                MultipleChoice.load(datasetDir.resolve("story_endings_dev.jsonl")), tok, scorer, 0);
         return new Scores(loss, unigramLoss(train, validation, model.config().vocabSize()), wg.acc(), wg.accStderr(), wg.n(),
-                model.parameterCount(), trainSeconds);
+                easy.acc(), stories.acc(), stories.accNorm(), stories.n(), model.parameterCount(), trainSeconds);
     }
 
     /** Cross-entropy of validation tokens 1..N-1 under add-one-smoothed unigram frequencies of the training tokens. */

@@ -1,6 +1,7 @@
 package org.minitron4j.tinyworld;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -32,6 +33,18 @@ public final class TinyWorld {
     private static final String[] NAMES = {"anna", "tom", "mia", "ben", "lily", "sam", "emma", "max", "lucy", "jack",
             "nora", "leo", "ella", "finn", "zoe", "omar", "rosa", "ivan", "kate", "paul", "amy", "dan", "eva", "noah"};
     private static final int PEOPLE = 16;
+    /**
+     * Villagers: people with two-word names (first x last), mentioned in the corpus at frequencies spread log-uniformly
+     * over three decades, so a model knows the often-mentioned ones and not the rare ones: the knowledge tasks' headroom.
+     */
+    private static final String[] VILLAGER_FIRST = {"alba", "bruno", "carla", "dario", "elsa", "felix", "greta",
+            "hugo", "ines", "jonas", "karla", "lukas", "marta", "nils", "olga", "piet", "rita", "sven", "tilda",
+            "viktor"};
+    private static final String[] VILLAGER_LAST = {"baker", "carter", "fisher", "garner", "hunter", "keller", "lane",
+            "miller", "parker", "porter", "reed", "rider", "shaw", "slater", "stark", "tanner", "turner", "walker",
+            "webb", "young"};
+    /** Ratio between the most and the least often mentioned villager. */
+    static final double VILLAGER_FREQUENCY_RANGE = 1000;
     /** Animals: name, size, weight, speed, strength. */
     private static final String[] ANIMALS = {
             "elephant 4 4 2 4", "mouse 1 1 3 1", "cat 2 2 4 2", "dog 3 2 4 3", "horse 4 4 4 4", "cow 4 4 1 4",
@@ -86,13 +99,26 @@ public final class TinyWorld {
     private final Map<String, Entity> byName;
     private final Map<String, List<String>> friends;
     private final List<List<int[]>> validPairs;
+    private final List<Entity> villagers;
+    /** Cumulative mention weights of {@link #villagers}, for sampling. */
+    private final double[] villagerCdf;
 
-    private TinyWorld(long seed, List<Entity> entities, Map<String, List<String>> friends) {
+    private TinyWorld(long seed, List<Entity> entities, List<Entity> villagers, Map<String, List<String>> friends) {
         this.seed = seed;
         this.entities = List.copyOf(entities);
+        this.villagers = List.copyOf(villagers);
         Map<String, Entity> m = new TreeMap<>();
         for (Entity e : entities) {
             m.put(e.name(), e);
+        }
+        for (Entity e : villagers) {
+            m.put(e.name(), e);
+        }
+        villagerCdf = new double[villagers.size()];
+        double sum = 0;
+        for (int k = 0; k < villagers.size(); k++) {
+            sum += villagerWeight(k, villagers.size());
+            villagerCdf[k] = sum;
         }
         this.byName = Collections.unmodifiableMap(m);
         this.friends = friends;
@@ -160,7 +186,24 @@ public final class TinyWorld {
         }
         Map<String, List<String>> friends = new TreeMap<>();
         fr.forEach((k, v) -> friends.put(k, List.copyOf(v)));
-        return new TinyWorld(seed, out, Collections.unmodifiableMap(friends));
+        // Villagers in a random order: the order is their rank by mention frequency (first = rarest).
+        List<String> villagerNames = new ArrayList<>();
+        for (String first : VILLAGER_FIRST) {
+            for (String last : VILLAGER_LAST) {
+                villagerNames.add(first + " " + last);
+            }
+        }
+        shuffle(villagerNames, rng);
+        List<Entity> villagers = new ArrayList<>();
+        for (String v : villagerNames) {
+            Map<Attribute, Integer> lv = new EnumMap<>(Attribute.class);
+            lv.put(S, 1 + rng.nextInt(4));
+            lv.put(V, 1 + rng.nextInt(4));
+            lv.put(F, 1 + rng.nextInt(4));
+            villagers.add(new Entity(v, Entity.Kind.PERSON, lv, null, PLACES[rng.nextInt(PLACES.length)], foods(rng),
+                    rng.nextInt(ACTIVITIES.length), TIMES[rng.nextInt(TIMES.length)], null));
+        }
+        return new TinyWorld(seed, out, villagers, Collections.unmodifiableMap(friends));
     }
 
     private static List<String> foods(SplittableRandom rng) {
@@ -185,7 +228,27 @@ public final class TinyWorld {
         return entities;
     }
 
-    /** Entity by surface name ("the cat", "anna"), or null. */
+    /**
+     * The villagers, rarest first: villager k is mentioned {@link #villagerWeight} times as often as villager 0. They
+     * are not among {@link #entities()}: the corpus and the knowledge tasks treat them apart.
+     */
+    public List<Entity> villagers() {
+        return villagers;
+    }
+
+    /** Relative mention frequency of the villager of rank k of n: log-uniform from 1 to the frequency range. */
+    static double villagerWeight(int k, int n) {
+        return Math.pow(VILLAGER_FREQUENCY_RANGE, n == 1 ? 0 : k / (double) (n - 1));
+    }
+
+    /** A villager drawn with probability proportional to its mention weight. */
+    Entity randomVillager(SplittableRandom rng) {
+        double u = rng.nextDouble() * villagerCdf[villagerCdf.length - 1];
+        int i = Arrays.binarySearch(villagerCdf, u);
+        return villagers.get(Math.min(villagers.size() - 1, i >= 0 ? i + 1 : -i - 1));
+    }
+
+    /** Entity or villager by surface name ("the cat", "anna", "alba baker"), or null. */
     public @Nullable Entity entity(String name) {
         return byName.get(name);
     }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * unigram baseline (cross-entropy of the validation words under the training split's word frequencies, nats per word).
  */
 public record TinyWorldFiles(Path outDir, Path train, Path validation, Path calibration, Path winograndeDev,
-                             Path winograndeTrain, Path tokenizerJson, Path tokenizerConfig, Path readme,
-                             long trainWords, long validationWords, long calibrationWords, int devItems,
-                             int fewshotItems, int vocabSize, double unigramValidationLoss) {
+                             Path winograndeTrain, Path winograndeEasyDev, Path storyEndings, Path tokenizerJson,
+                             Path tokenizerConfig, Path readme, long trainWords, long validationWords,
+                             long calibrationWords, int devItems, int fewshotItems, int easyDevItems, int storyItems,
+                             int vocabSize, double unigramValidationLoss) {
 }

@@ -78,6 +78,61 @@ public final class WinograndeGenerator {
         return new Selection(List.copyOf(dev), List.copyOf(few), Set.copyOf(reserved));
     }
 
+    /** Rank distance within which two villagers are paired: items compare villagers mentioned about as often. */
+    static final int VILLAGER_NEIGHBOURS = 3;
+    /** Frequency bands in villager item ids ({@code tw-b<band>-N-k}, band 0 the rarest villagers). */
+    static final int VILLAGER_BANDS = 10;
+
+    /**
+     * Knowledge items with headroom: the same frames as {@link #generate}, each between two villagers of neighbouring
+     * mention frequency, at most one frame per pair. The id names the pair's frequency band, so accuracy can be read
+     * against how often the deciding facts occur in the corpus. Combinations are reserved, as in {@link #generate}.
+     */
+    public static Selection villagers(TinyWorld world, int devItems, int fewshotItems, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 131);
+        List<Entity> v = world.villagers();
+        List<int[]> candidates = new ArrayList<>(); // {frame, rank of A, rank of B}
+        for (int i = 0; i < v.size(); i++) {
+            for (int j = i + 1; j < v.size() && j <= i + VILLAGER_NEIGHBOURS; j++) {
+                List<int[]> fits = new ArrayList<>();
+                for (Frame f : TinyWorld.frames()) {
+                    if (f.valid(v.get(i), v.get(j))) {
+                        fits.add(new int[]{f.id(), i, j});
+                    }
+                    if (f.valid(v.get(j), v.get(i))) {
+                        fits.add(new int[]{f.id(), j, i});
+                    }
+                }
+                if (!fits.isEmpty()) {
+                    candidates.add(fits.get(rng.nextInt(fits.size())));
+                }
+            }
+        }
+        int devPairs = devItems / 2;
+        int fewPairs = fewshotItems / 2;
+        if (devPairs + fewPairs > candidates.size()) {
+            throw new InvalidInputException("Too many Winogrande items requested: " + (devItems + fewshotItems)
+                    + " (at most " + 2 * candidates.size() + " villager items for this world)");
+        }
+        TinyWorld.shuffle(candidates, rng);
+        Set<String> reserved = new TreeSet<>();
+        List<WinograndeItem> dev = new ArrayList<>();
+        List<WinograndeItem> few = new ArrayList<>();
+        for (int i = 0; i < devPairs + fewPairs; i++) {
+            int[] t = candidates.get(i);
+            Frame f = TinyWorld.frames().get(t[0]);
+            Entity a = v.get(t[1]);
+            Entity b = v.get(t[2]);
+            reserved.add(TinyWorld.key(f, a, b));
+            int band = Math.min(t[1], t[2]) * VILLAGER_BANDS / v.size();
+            boolean devSet = i < devPairs;
+            String id = String.format(Locale.ROOT, "tw-%sb%d-%06d", devSet ? "" : "fs-", band,
+                    devSet ? i : i - devPairs);
+            (devSet ? dev : few).addAll(twins(rng, id, f, a, b));
+        }
+        return new Selection(List.copyOf(dev), List.copyOf(few), Set.copyOf(reserved));
+    }
+
     private static List<WinograndeItem> twins(SplittableRandom rng, String id, Frame f, Entity a, Entity b) {
         String prefix = f.render(a, b) + " because _ was too ";
         boolean aFirst = rng.nextBoolean();

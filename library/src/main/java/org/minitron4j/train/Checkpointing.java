@@ -49,6 +49,13 @@ public record Checkpointing(@Nullable Path dir, int every, boolean resume) {
         return dir != null;
     }
 
+    /** Deletes the checkpoint folder and everything in it (once the run's result is saved elsewhere); none: no-op. */
+    public void discard() throws java.io.IOException {
+        if (enabled()) {
+            TrainingCheckpoint.deleteTree(dir);
+        }
+    }
+
     /** Whether the state after {@code completedSteps} of {@code totalSteps} is saved. */
     boolean savesAfter(int completedSteps, int totalSteps) {
         return enabled() && (completedSteps == totalSteps || (every > 0 && completedSteps % every == 0));

@@ -52,7 +52,7 @@ class OutputFoldersOfCommandsTest {
         SearchCommandTest.writeBin(searchTrain, SearchCommandTest.stream(600, 1));
         SearchCommandTest.writeBin(searchValidation, SearchCommandTest.stream(300, 2));
         world = shared.resolve("world");
-        TinyWorld.generate(world, new TinyWorldOptions(7, 20_000, 3_000, 3_000, 40, 10));
+        TinyWorld.generate(world, new TinyWorldOptions(7, 20_000, 3_000, 3_000, 40, 10, 10));
     }
 
     /** A quick command line of {@code command} writing {@code out}. */

@@ -24,7 +24,7 @@ class DemoTest {
     @Test
     void runsEveryStageAndWritesAReportWithPlotsAndResults(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("world");
-        TinyWorld.generate(data, new TinyWorldOptions(7, 20_000, 3_000, 3_000, 40, 10));
+        TinyWorld.generate(data, new TinyWorldOptions(7, 20_000, 3_000, 3_000, 40, 10, 8));
         Path teacherDir = tmp.resolve("teacher");
         try (Tokenizer tok = Tokenizer.load(data);
              Model teacher = Model.random(ModelConfig.llama(tok.vocabSize(), 32, 64, 4, 4, 2), Device.cpu(), 3)) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TinyWorldTest {
 
-    static final TinyWorldOptions SMALL = new TinyWorldOptions(7L, 60_000, 6_000, 3_000, 240, 60);
+    static final TinyWorldOptions SMALL = new TinyWorldOptions(7L, 60_000, 6_000, 3_000, 240, 60, 80);
 
     @TempDir
     static Path dir;
@@ -53,7 +53,7 @@ class TinyWorldTest {
     void sameSeedSameBytesDifferentSeedDifferentFiles() throws IOException {
         TinyWorldFiles again = TinyWorld.generate(dir.resolve("b"), SMALL);
         for (String n : List.of("train.txt", "validation.txt", "calibration.txt", "winogrande_dev.jsonl",
-                "winogrande_train.jsonl", "tokenizer.json", "tokenizer_config.json", "README.md")) {
+                "winogrande_train.jsonl", "winogrande_easy_dev.jsonl", "story_endings_dev.jsonl", "tokenizer.json", "tokenizer_config.json", "README.md")) {
             assertArrayEquals(Files.readAllBytes(files.outDir().resolve(n)),
                     Files.readAllBytes(again.outDir().resolve(n)), n);
         }
@@ -71,6 +71,8 @@ class TinyWorldTest {
         assertTrue(files.trainWords() >= SMALL.trainWords() && files.trainWords() < SMALL.trainWords() + 200);
         assertEquals(240, files.devItems());
         assertEquals(60, files.fewshotItems());
+        assertEquals(240, files.easyDevItems());
+        assertEquals(80, files.storyItems());
         assertTrue(files.vocabSize() > 150 && files.vocabSize() < 800, "vocab " + files.vocabSize());
         for (String d : docs(files.train())) {
             assertFalse(d.contains("  ") || d.contains("\n") || d.isEmpty(), d);
@@ -188,11 +190,13 @@ class TinyWorldTest {
     }
 
     @Test
-    void winograndeItemsAreTwinsBalancedCorrectAndHeldOut() throws IOException {
+    void winograndeItemsAreTwinsBalancedAndHeldOut() throws IOException {
         List<WinograndeItem> dev = items(files.winograndeDev());
         List<WinograndeItem> few = items(files.winograndeTrain());
+        List<WinograndeItem> easy = items(files.winograndeEasyDev());
         assertEquals(240, dev.size());
         assertEquals(60, few.size());
+        assertEquals(240, easy.size());
         Set<String> devSentences = new HashSet<>();
         for (WinograndeItem it : dev) {
             devSentences.add(it.sentence());
@@ -200,9 +204,8 @@ class TinyWorldTest {
         for (WinograndeItem it : few) {
             assertFalse(devSentences.contains(it.sentence()), it.sentence());
         }
-        List<String> corpora = List.of(train, Files.readString(files.validation()),
-                Files.readString(files.calibration()));
-        for (List<WinograndeItem> set : List.of(dev, few)) {
+        List<String> corpora = corpora();
+        for (List<WinograndeItem> set : List.of(dev, few, easy)) {
             int ones = 0;
             for (int i = 0; i < set.size(); i += 2) {
                 WinograndeItem x = set.get(i);
@@ -212,14 +215,10 @@ class TinyWorldTest {
                 assertEquals(x.option1(), y.option1());
                 assertEquals(x.option2(), y.option2());
                 assertFalse(x.answer().equals(y.answer()));
-                String[] wx = x.sentence().split(" ");
-                String[] wy = y.sentence().split(" ");
-                assertEquals(wx.length, wy.length);
-                int diff = 0;
-                for (int k = 0; k < wx.length; k++) {
-                    diff += wx[k].equals(wy[k]) ? 0 : 1;
-                }
-                assertEquals(1, diff, x.sentence() + " / " + y.sentence());
+                // Twins share everything up to the blank.
+                assertEquals(x.sentence().substring(0, x.sentence().indexOf('_')),
+                        y.sentence().substring(0, y.sentence().indexOf('_')));
+                assertFalse(x.sentence().equals(y.sentence()));
                 ones += ("1".equals(x.answer()) ? 1 : 0) + ("1".equals(y.answer()) ? 1 : 0);
             }
             assertEquals(set.size() / 2, ones);
@@ -227,15 +226,6 @@ class TinyWorldTest {
             for (WinograndeItem it : set) {
                 assertEquals(1, it.sentence().chars().filter(c -> c == '_').count(), it.sentence());
                 assertTrue(it.answer().equals("1") || it.answer().equals("2"));
-                // The answer follows from the world's facts.
-                String adj = it.sentence().replaceAll(".* was too (\\w+) \\.$", "$1");
-                Attribute a = attributeOf(adj);
-                boolean high = a.high.equals(adj);
-                Entity right = world.entity(it.correctOption());
-                Entity wrong = world.entity(it.correctOption().equals(it.option1()) ? it.option2() : it.option1());
-                assertNotNull(right);
-                assertTrue(high ? right.isHigh(a) : right.isLow(a), it.toJson());
-                assertFalse(high ? wrong.isHigh(a) : wrong.isLow(a), it.toJson());
                 for (int o = 1; o <= 2; o++) {
                     String filled = it.filled(o);
                     for (String c : corpora) {
@@ -248,6 +238,153 @@ class TinyWorldTest {
         }
     }
 
+    private static List<String> corpora() throws IOException {
+        return List.of(train, Files.readString(files.validation()), Files.readString(files.calibration()));
+    }
+
+    @Test
+    void easyItemsFollowFromTheWorldsFacts() throws IOException {
+        for (WinograndeItem it : items(files.winograndeEasyDev())) {
+            String adj = it.sentence().replaceAll(".* was too (\\w+) \\.$", "$1");
+            Attribute a = attributeOf(adj);
+            boolean high = a.high.equals(adj);
+            Entity right = world.entity(it.correctOption());
+            Entity wrong = world.entity(it.correctOption().equals(it.option1()) ? it.option2() : it.option1());
+            assertNotNull(right);
+            assertTrue(high ? right.isHigh(a) : right.isLow(a), it.toJson());
+            assertFalse(high ? wrong.isHigh(a) : wrong.isLow(a), it.toJson());
+        }
+    }
+
+    // ---------------------------------------------------------------- scene tasks, answered independently of the generator
+
+    private static final List<String> STATES = List.of("hungry", "tired", "thirsty", "cold", "bored", "sad");
+    private static final List<String> ACTIONS = List.of("ate some food", "went to sleep", "drank some water",
+            "put on a coat", "played a game", "called a friend");
+    private static final List<String> NUMBERS = List.of("two", "three", "four", "five", "six", "seven", "eight",
+            "nine");
+    private static final Pattern STATE = Pattern.compile("(\\w+) was (hungry|tired|thirsty|cold|bored|sad)\\b");
+    private static final Pattern ROOM = Pattern.compile("((?:the )?\\w+) was in the (\\w+) room");
+    private static final Pattern HAD = Pattern.compile("(\\w+) had (two|three|four|five|six|seven|eight|nine) ");
+
+    /** Who does {@code outcome} (the text after the blank, or after the name) given the facts of {@code context}. */
+    private static String solve(String context, String outcome) {
+        Map<String, String> states = new java.util.HashMap<>();
+        Matcher m = STATE.matcher(context);
+        while (m.find()) {
+            states.put(m.group(1), m.group(2));
+        }
+        for (int i = 0; i < ACTIONS.size(); i++) {
+            if (outcome.startsWith(ACTIONS.get(i))) {
+                String state = STATES.get(i);
+                List<String> who = states.entrySet().stream().filter(e -> e.getValue().equals(state))
+                        .map(Map.Entry::getKey).toList();
+                return who.size() == 1 ? who.get(0) : null;
+            }
+        }
+        Map<String, String> rooms = new java.util.LinkedHashMap<>();
+        m = ROOM.matcher(context);
+        while (m.find()) {
+            rooms.put(m.group(1), m.group(2));
+        }
+        if (outcome.startsWith("found ") || outcome.startsWith("could not find ")) {
+            String thing = outcome.replaceAll("^(?:found|could not find) (.*) \\.$", "$1");
+            boolean finds = outcome.startsWith("found ");
+            List<String> who = rooms.entrySet().stream().filter(e -> !e.getKey().equals(thing)
+                    && e.getValue().equals(rooms.get(thing)) == finds).map(Map.Entry::getKey).toList();
+            return who.size() == 1 ? who.get(0) : null;
+        }
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        m = HAD.matcher(context);
+        while (m.find()) {
+            counts.put(m.group(1), NUMBERS.indexOf(m.group(2)));
+        }
+        boolean more = outcome.startsWith("had more ");
+        return counts.entrySet().stream().max((a, b) -> more ? Integer.compare(a.getValue(), b.getValue())
+                : Integer.compare(b.getValue(), a.getValue())).map(Map.Entry::getKey).orElse(null);
+    }
+
+    @Test
+    void sceneItemsAreAnsweredByTheirOwnContext() throws IOException {
+        Map<String, Integer> families = new java.util.TreeMap<>();
+        for (Path p : List.of(files.winograndeDev(), files.winograndeTrain())) {
+            for (WinograndeItem it : items(p)) {
+                String s = it.sentence();
+                int blank = s.indexOf('_');
+                assertEquals(it.correctOption(), solve(s.substring(0, blank), s.substring(blank + 2)), it.toJson());
+                families.merge(it.qID().split("-")[it.qID().startsWith("tw-fs-") ? 2 : 1], 1, Integer::sum);
+            }
+        }
+        assertEquals(Set.of("bind", "long", "room", "count"), families.keySet(), families.toString());
+        // Long-range items put world facts between the states and the outcome.
+        for (WinograndeItem it : items(files.winograndeDev())) {
+            if (it.qID().contains("-long-")) {
+                assertTrue(it.sentence().split(" \\. ").length >= 4, it.sentence());
+            }
+        }
+    }
+
+    @Test
+    void storyEndingsHaveOneRightEndingAndAreHeldOut() throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> corpora = corpora();
+        int[] goldAt = new int[4];
+        for (String line : Files.readAllLines(files.storyEndings())) {
+            var o = json.readTree(line);
+            String context = o.get("context").asText();
+            List<String> endings = new ArrayList<>();
+            o.get("endings").forEach(e -> endings.add(e.asText()));
+            assertEquals(4, endings.size());
+            assertEquals(4, new HashSet<>(endings).size(), line);
+            String name = context.substring(context.lastIndexOf(' ') + 1);
+            String facts = context.substring(0, context.lastIndexOf(" then "));
+            int gold = o.get("label").asInt();
+            goldAt[gold]++;
+            for (int i = 0; i < 4; i++) {
+                String ending = endings.get(i);
+                assertEquals(i == gold, name.equals(solve(facts, ending)), line + " ending " + i);
+                for (String c : corpora) {
+                    assertFalse(c.contains(context + " " + ending), "story in corpus: " + context);
+                }
+            }
+        }
+        for (int g : goldAt) {
+            assertTrue(g > 5, Arrays.toString(goldAt));
+        }
+    }
+
+    @Test
+    void scenesInTheCorpusAreConsistent() {
+        int checked = 0;
+        for (String doc : train.split("\n\n")) {
+            if (!STATE.matcher(doc).find() && !doc.contains(" room ") && !doc.contains(" had ")) {
+                continue;
+            }
+            for (String sentence : doc.split("(?<= \\.) ")) {
+                String s = sentence.replaceFirst("^(?:so|later ,|then) ", "");
+                for (int i = 0; i < ACTIONS.size(); i++) {
+                    int at = s.indexOf(" " + ACTIONS.get(i));
+                    if (at > 0 && !s.contains(" was ")) {
+                        String who = s.substring(s.lastIndexOf(' ', at - 1) + 1, at);
+                        assertEquals(who, solve(doc, s.substring(at + 1)), doc);
+                        checked++;
+                    }
+                }
+                Matcher f = Pattern.compile("^(\\w+) (found|could not find) (.*) \\.$").matcher(s);
+                if (f.find()) {
+                    assertEquals(f.group(1), solve(doc, f.group(2) + " " + f.group(3) + " ."), doc);
+                    checked++;
+                }
+                Matcher c = Pattern.compile("^(\\w+) had (more|fewer) (\\w+) \\.$").matcher(s);
+                if (c.find()) {
+                    assertEquals(c.group(1), solve(doc, "had " + c.group(2) + " "), doc);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 500, "checked " + checked);
+    }
+
     @Test
     void tokenizerLoadsInDjlCoversAllWordsAndRoundTrips() throws IOException {
         try (HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(files.outDir())) {
@@ -256,11 +393,15 @@ class TinyWorldTest {
             lines.addAll(docs(files.train()).subList(0, 300));
             lines.addAll(docs(files.validation()));
             lines.addAll(docs(files.calibration()));
-            for (Path p : List.of(files.winograndeDev(), files.winograndeTrain())) {
+            for (Path p : List.of(files.winograndeDev(), files.winograndeTrain(), files.winograndeEasyDev())) {
                 for (WinograndeItem it : items(p)) {
                     lines.add(it.filled(1));
                     lines.add(it.filled(2));
                 }
+            }
+            for (String line : Files.readAllLines(files.storyEndings())) {
+                var o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                o.get("endings").forEach(e -> lines.add(o.get("context").asText() + " " + e.asText()));
             }
             for (String line : lines) {
                 Encoding enc = tok.encode(line);

@@ -255,9 +255,13 @@ final class DatasetWriter {
                 + "always give byte-identical files, so this directory can be regenerated instead of stored.\n\n");
         b.append("A seeded English micro-world: ").append(world.entities().size()).append(" entities (people, "
                 + "animals, objects) with fixed attributes on four-level scales (size, weight, speed, strength), a "
-                + "colour, a home, liked foods, a habit, an owner and friends. Two documents in five state these facts "
-                + "in many phrasings (attribute statements, comparisons, cause and effect, questions and answers) and "
-                + "never contradict them; three in five are in-context scenes whose facts hold only inside the document "
+                + "colour, a home, liked foods, a habit, an owner and friends, and ").append(world.villagers().size())
+                .append(" villagers (people with two-word names and their own size, speed, strength, home, foods and "
+                + "habit) whom the corpus mentions at frequencies spread log-uniformly over three decades (the "
+                + "most-mentioned about " + (long) TinyWorld.VILLAGER_FREQUENCY_RANGE + " times as often as the "
+                + "rarest). Two documents in five state facts of the entities and two in five facts of villagers, in "
+                + "many phrasings (attribute statements, comparisons, cause and effect, questions and answers), and "
+                + "never contradict them; one in five is an in-context scene whose facts hold only inside the document "
                 + "(who is hungry or tired, who is in which room, who has how many apples). Text is lowercase with "
                 + "punctuation as separate tokens; one document (2-9 sentences) per line, documents separated by a "
                 + "blank line.\n\n");
@@ -269,8 +273,8 @@ final class DatasetWriter {
         b.append(String.format(Locale.ROOT, "| %s | calibration corpus for importance estimation, %d words |\n",
                 CALIBRATION, calWords));
         b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format evaluation items (twins) with headroom: "
-                + "in-context binding, long range, two hops, comparison |\n", WG_DEV, sel.dev().size()));
-        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format few-shot items of the same families, "
+                + "knowledge of villagers, from rarely to often mentioned |\n", WG_DEV, sel.dev().size()));
+        b.append(String.format(Locale.ROOT, "| %s | %d Winogrande-format few-shot items of the same kind, "
                 + "disjoint from dev |\n", WG_TRAIN, sel.fewshot().size()));
         b.append(String.format(Locale.ROOT, "| %s | %d easy Winogrande-format items (world knowledge) |\n", WG_EASY,
                 easyItems));
@@ -280,23 +284,21 @@ final class DatasetWriter {
                 + "(<unk>, <s>, </s>, <pad>, then words by frequency) |\n", TOKENIZER, TOKENIZER_CONFIG, tok.size()));
         b.append(String.format(Locale.ROOT, "%nUnigram baseline on validation: %.4f nats/word.%n%n", unigram)
                 .replace("\r", ""));
-        b.append("## Tasks\n\n`" + WG_DEV + "` (qID `tw-<family>-N-k`) holds twins of four families, interleaved. "
-                + "Everything that decides the answer is stated in the item itself:\n\n"
-                + "| family | example |\n|---|---|\n"
-                + "| bind | `anna was hungry and tom was tired , so _ went to sleep .` |\n"
-                + "| long | the same states with world facts in between, then `later , _ ate some food .` |\n"
-                + "| room | `the ball was in the red room . anna was in the red room and tom was in the blue room . "
-                + "so _ found the ball .` |\n"
-                + "| count | `anna had three apples and tom had five apples . so _ had more apples .` |\n\n"
-                + "Each twin flips the outcome (the other state, `could not find`, `fewer`) and so the answer. `" + STORIES
-                + "` gives three people in three states, `then <name>`, and four endings: that person's action, the "
-                + "other two people's and one of a state nobody is in. No combination of people, states, rooms, "
-                + "objects and numbers used by a task occurs in any corpus split, so no task sentence does either.\n\n"
-                + "`" + WG_EASY + "`: each item is `<A> <frame> <B> because _ was too <adj> .`; its twin flips the "
-                + "adjective (big/small, weak/heavy, slow/fast, weak/strong) and so the answer. The (frame, A, B) "
-                + "combinations never occur in the corpus, but the attributes that decide the answer are taught by "
-                + "other sentences: it tests recall of world knowledge, which the teacher masters.\n\n"
-                + "Answers are balanced 50/50 and option order is random.\n\n");
+        b.append("## Tasks\n\n`" + WG_DEV + "`: each item is `<A> <frame> <B> because _ was too <adj> .` between "
+                + "two villagers of neighbouring mention frequency, e.g. `greta turner could not win the tug of war "
+                + "against elsa lane because _ was too strong .`; its twin flips the adjective (big/small, slow/fast, "
+                + "weak/strong) and so the answer. The (frame, A, B) combinations never occur in the corpus; the "
+                + "attributes that decide the answer are taught by other sentences, as often as the villagers are "
+                + "mentioned. The qID `tw-b<band>-N-k` names the pair's frequency band, 0 (rarest tenth of the "
+                + "villagers) to 9 (most often mentioned), so accuracy can be read against how often a fact was seen. "
+                + "This is the knowledge that a smaller model holds less of, and that pruning removes first.\n\n"
+                + "`" + STORIES + "` (HellaSwag-style, in-context) gives three people in three states, `then <name>`, "
+                + "and four endings: that person's action, the other two people's and one of a state nobody is in. "
+                + "No combination of people and states used by an item occurs in any corpus split.\n\n"
+                + "`" + WG_EASY + "`: the same format between the entities, which the corpus mentions often: "
+                + "recall of well-known facts, which the teacher masters.\n\n"
+                + "No task sentence occurs in any corpus split. Answers are balanced 50/50 and option order is "
+                + "random.\n\n");
         b.append("## Entities\n\n| entity | kind | size | weight | speed | strength | colour | home | owner |\n"
                 + "|---|---|---|---|---|---|---|---|---|\n");
         for (Entity e : world.entities()) {
@@ -307,6 +309,17 @@ final class DatasetWriter {
             b.append(" | ").append(e.colour() == null ? "-" : e.colour()).append(" | ")
                     .append(e.home() == null ? "-" : e.home()).append(" | ")
                     .append(e.owner() == null ? "-" : e.owner()).append(" |\n");
+        }
+        b.append("\n## Villagers\n\nRarest first; the band is the one in the qIDs of the items about them.\n\n"
+                + "| villager | band | relative frequency | size | speed | strength | home |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        List<Entity> villagers = world.villagers();
+        for (int k = 0; k < villagers.size(); k++) {
+            Entity v = villagers.get(k);
+            b.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %d | %d | %d | %s |%n", v.name(),
+                    WinograndeGenerator.band(k, villagers.size()),
+                    TinyWorld.villagerWeight(k, villagers.size()), v.level(Attribute.SIZE), v.level(Attribute.SPEED),
+                    v.level(Attribute.STRENGTH), v.home()).replace("\r", ""));
         }
         b.append("\nLevels: 1 = very low, 2 = low, 3 = high, 4 = very high.\n");
         return b.toString();

@@ -72,7 +72,7 @@ public final class Teacher {
     }
 
     /**
-     * Scores of a trained teacher: validation LM loss, Winogrande-format dev accuracy (the in-context tasks), the easy
+     * Scores of a trained teacher: validation LM loss, Winogrande-format dev accuracy (knowledge of villagers), the easy
      * world-knowledge set and the story-ending multiple choice (acc and acc_norm; chance 0.25), all 0-shot.
      */
     public record Scores(double validationLoss, double unigramLoss, double winograndeAcc, double winograndeStderr,

@@ -124,13 +124,18 @@ public final class WinograndeGenerator {
             Entity a = v.get(t[1]);
             Entity b = v.get(t[2]);
             reserved.add(TinyWorld.key(f, a, b));
-            int band = Math.min(t[1], t[2]) * VILLAGER_BANDS / v.size();
+            int band = band(Math.min(t[1], t[2]), v.size());
             boolean devSet = i < devPairs;
             String id = String.format(Locale.ROOT, "tw-%sb%d-%06d", devSet ? "" : "fs-", band,
                     devSet ? i : i - devPairs);
             (devSet ? dev : few).addAll(twins(rng, id, f, a, b));
         }
         return new Selection(List.copyOf(dev), List.copyOf(few), Set.copyOf(reserved));
+    }
+
+    /** Frequency band (0 = rarest tenth) of the villager of rank {@code rank} of {@code n}. */
+    static int band(int rank, int n) {
+        return rank * VILLAGER_BANDS / n;
     }
 
     private static List<WinograndeItem> twins(SplittableRandom rng, String id, Frame f, Entity a, Entity b) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Generates documents (one paragraph of 2-9 short sentences, lowercase, punctuation as separate tokens) that state the
@@ -69,7 +70,7 @@ public final class CorpusGenerator {
     private String villagerDocument(SplittableRandom rng) {
         Entity v = world.randomVillager(rng);
         int r = rng.nextInt(100);
-        List<String> s = null;
+        @Nullable List<String> s = null;
         if (r >= 40 && r < 65) {
             s = compare(rng, v, partner(rng, v));
         } else if (r >= 65 && r < 85) {
@@ -93,7 +94,7 @@ public final class CorpusGenerator {
     }
 
     /** An event with {@code v} on either side of a frame it fits, or null when 20 draws find none unreserved. */
-    private List<String> villagerEvent(SplittableRandom rng, Entity v) {
+    private @Nullable List<String> villagerEvent(SplittableRandom rng, Entity v) {
         List<Frame> frames = TinyWorld.frames();
         for (int attempt = 0; attempt < 20; attempt++) {
             Frame f = frames.get(rng.nextInt(frames.size()));
@@ -324,7 +325,7 @@ public final class CorpusGenerator {
     }
 
     /** Comparisons of {@code a} with {@code b} (a random other entity when null) on the attributes they share. */
-    private List<String> compare(SplittableRandom rng, Entity a, Entity partner) {
+    private List<String> compare(SplittableRandom rng, Entity a, @Nullable Entity partner) {
         Entity b = partner;
         while (b == null || b == a) {
             b = randomEntity(rng);

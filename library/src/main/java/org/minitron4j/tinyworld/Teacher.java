@@ -40,7 +40,7 @@ public final class Teacher {
     public record Recipe(int hiddenSize, int intermediateSize, int numLayers, int numAttentionHeads, int numKeyValueHeads,
                          int contextLength, long initSeed, TrainConfig train) {
         public static Recipe defaults() {
-            TrainConfig t = TrainConfig.of(6000, 16, 128, 1e-3)
+            TrainConfig t = TrainConfig.of(4000, 16, 128, 1e-3)
                     .withSchedule(TrainConfig.Schedule.COSINE, 200, 1e-4)
                     .withOptimizer(0.1, 0.9, 0.95, 1e-8, 1.0)
                     .withLogging(25, 500, 65_536)

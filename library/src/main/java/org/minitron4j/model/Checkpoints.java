@@ -395,7 +395,7 @@ public final class Checkpoints {
 
     private static void writeJson(Path file, ObjectNode node) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), node);
+        JsonMappers.indented().writeValue(tmp.toFile(), node);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

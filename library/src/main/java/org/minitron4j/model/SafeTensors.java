@@ -1,7 +1,6 @@
 package org.minitron4j.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -53,8 +52,7 @@ public final class SafeTensors implements AutoCloseable {
     // Elements converted per step through heap arrays: large enough for tight loops, small enough for the cache.
     private static final int CONVERT_CHUNK = 1 << 14;
 
-    private static final JsonMapper JSON =
-            JsonMappers.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final JsonMapper JSON = JsonMappers.strict(); // a tensor named twice is an error
 
     private final Path source;
     private final Map<String, TensorInfo> tensors;

@@ -187,7 +187,7 @@ public final class SafeTensorsWriter {
                     }
                 }
                 // The index goes last: until it is renamed into place, readers still see the previous save.
-                byte[] indexBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
+                byte[] indexBytes = JsonMappers.indented().writeValueAsBytes(index);
                 writeAtomically(dir, SafeTensors.INDEX_FILE, channel -> writeFully(channel, ByteBuffer.wrap(indexBytes)));
                 written.add(SafeTensors.INDEX_FILE);
             }

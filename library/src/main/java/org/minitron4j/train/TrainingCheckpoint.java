@@ -74,7 +74,7 @@ final class TrainingCheckpoint {
                 tensors.add(tensor("adam_v/" + name, adam.secondMoments().get(name)));
             }
             SafeTensorsWriter.write(tmp, tensors, DType.F32, 0, Map.of("format", "minitron4j-training-state"));
-            writeSynced(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state(step, cfg, adam, log)));
+            writeSynced(tmp.resolve(STATE), JsonMappers.indented().writeValueAsBytes(state(step, cfg, adam, log)));
             fsync(tmp);
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
             fsync(root);

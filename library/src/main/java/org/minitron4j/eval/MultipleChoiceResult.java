@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
+import org.minitron4j.plot.Html;
+import org.minitron4j.plot.HtmlRenderable;
+import org.minitron4j.plot.Summaries;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
@@ -17,7 +22,7 @@ import tech.tablesaw.api.Table;
  * correct_bytes, logprobs (a JSON array).
  */
 public record MultipleChoiceResult(double acc, double accStderr, double accNorm, double accNormStderr,
-        double accBytes, double accBytesStderr, int n, Table items) {
+        double accBytes, double accBytesStderr, int n, Table items) implements HtmlRenderable {
     private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Writes one JSON object per item with the columns of {@link #items()}. */
@@ -43,5 +48,16 @@ public record MultipleChoiceResult(double acc, double accStderr, double accNorm,
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("logprobs column holds JSON written by MultipleChoice", e);
         }
+    }
+
+    /** acc, acc_norm and acc_bytes with standard errors, then the first {@value Summaries#ITEM_ROWS} items. */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("acc", Summaries.fixed(acc, 4) + " \u00b1 " + Summaries.fixed(accStderr, 4));
+        rows.put("acc_norm", Summaries.fixed(accNorm, 4) + " \u00b1 " + Summaries.fixed(accNormStderr, 4));
+        rows.put("acc_bytes", Summaries.fixed(accBytes, 4) + " \u00b1 " + Summaries.fixed(accBytesStderr, 4));
+        rows.put("n", n);
+        return Summaries.keyValues("Multiple choice", rows) + (items == null ? "" : Html.table(items, Summaries.ITEM_ROWS));
     }
 }

@@ -16,9 +16,9 @@ import org.minitron4j.plot.Summaries;
 
 /**
  * Loaded by the Kotlin kernel when minitron4j's jar is added to a notebook (through the jar resource
- * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} knows
- * (tables, figures, models, results, training logs, {@link org.minitron4j.plot.HtmlRenderable}s, the library's
- * records) renders as HTML when it ends a cell, and the common packages are imported.
+ * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} renders
+ * (the library's results, which implement {@link org.minitron4j.plot.HtmlRenderable}, any other value of the library,
+ * tables and figures) shows as HTML when it ends a cell, and the common packages are imported.
  */
 public final class Minitron4jIntegration extends JupyterIntegration {
     // plotly.js goes out with the first figure of a kernel session; later figures wait for window.Plotly.
@@ -80,7 +80,7 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
         @Override
         public boolean acceptsType(KClass<?> type) {
-            return false; // decided per value in accepts(Object): records qualify by package, not by type
+            return false; // decided per value in accepts(Object): values of the library qualify by package, not by type
         }
 
         @Override

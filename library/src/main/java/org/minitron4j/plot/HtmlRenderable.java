@@ -1,9 +1,9 @@
 package org.minitron4j.plot;
 
 /**
- * A value that knows its own HTML summary. Results and reports implement it to render in notebooks and reports
- * ({@link Summaries#html(Object)} and the Kotlin-kernel integration use it before any other rule), without the
- * rendering code knowing their type.
+ * A value that knows its own compact HTML summary: every result type of the library implements it (models, configs,
+ * activation statistics, importance scores, prune reports, evaluation results, training logs, run checks), and
+ * {@link Summaries#html(Object)}, which notebooks and reports use, renders it without knowing the type.
  */
 @FunctionalInterface
 public interface HtmlRenderable {

@@ -1,37 +1,37 @@
 package org.minitron4j.plot;
 
+import java.lang.reflect.Array;
 import java.lang.reflect.RecordComponent;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
-import org.minitron4j.eval.LmLoss;
-import org.minitron4j.eval.MultipleChoiceResult;
-import org.minitron4j.eval.WinograndeResult;
-import org.minitron4j.model.Model;
-import org.minitron4j.model.ModelConfig;
-import org.minitron4j.train.TrainingLog;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.plotly.components.Figure;
 
 /**
- * Compact HTML summaries of the library's values (models, configs, evaluation results, training logs, tables,
- * figures, and any record), as notebooks and reports show them. {@link #html(Object)} picks the summary by type;
- * a type the library adds later renders by implementing {@link HtmlRenderable}, or as a record (one row per
- * component, tables and figures inside drawn as such).
+ * The one way values of the library render as HTML, in notebooks and reports. {@link #html(Object)}: a value that
+ * implements {@link HtmlRenderable} (every result type of the library: models, configs, statistics, scores, reports,
+ * evaluation results, training logs) gives its own compact summary; Tablesaw {@link Table}s and {@link Figure}s, which
+ * cannot implement it, render through {@link Html}; any other value of the library falls back to a summary of its
+ * record components, or its class name and {@code toString} (never {@code ClassName@hash}). The helpers below build
+ * the summaries: titled key/value tables, counts, fixed decimals, and collapsed index lists.
  */
 public final class Summaries {
     /** Rows shown of the per-item tables inside evaluation summaries. */
     public static final int ITEM_ROWS = 10;
+    /** Elements shown of a long list or array before the rest is counted ("… 4,090 more"). */
+    public static final int LIST_PREVIEW = 6;
 
     private Summaries() {
     }
 
     /**
-     * The HTML summary of {@code value}, or null when there is no rule for its type: {@link HtmlRenderable}, Tablesaw
-     * {@link Table}, {@link Figure}, {@link Model}, {@link ModelConfig}, {@link LmLoss.Result},
-     * {@link WinograndeResult}, {@link MultipleChoiceResult}, {@link TrainingLog}, and records of package
-     * {@code org.minitron4j}.
+     * The HTML summary of {@code value}, or null for a value outside the library that is neither a {@link Table} nor a
+     * {@link Figure} (a string, a number: the notebook shows those itself).
      */
     public static @Nullable String html(Object value) {
         if (value instanceof HtmlRenderable r) {
@@ -43,112 +43,29 @@ public final class Summaries {
         if (value instanceof Figure f) {
             return Html.figure(f);
         }
-        if (value instanceof Model m) {
-            return model(m);
+        if (!ofTheLibrary(value)) {
+            return null;
         }
-        if (value instanceof ModelConfig c) {
-            return config(c, c.parameterCount());
-        }
-        if (value instanceof LmLoss.Result r) {
-            return lmLoss(r);
-        }
-        if (value instanceof WinograndeResult r) {
-            return winogrande(r);
-        }
-        if (value instanceof MultipleChoiceResult r) {
-            return multipleChoice(r);
-        }
-        if (value instanceof TrainingLog log) {
-            return trainingLog(log);
-        }
-        if (value instanceof Record r && value.getClass().getName().startsWith("org.minitron4j.")) {
+        if (value instanceof Record r) {
             return record(r);
         }
-        return null;
+        return keyValues(value.getClass().getSimpleName(),
+                overridesToString(value) ? Map.of("value", value.toString()) : Map.of());
     }
 
-    /** Whether {@link #html(Object)} has a rule for {@code value}. */
+    /** Whether {@link #html(Object)} gives {@code value} a summary. */
     public static boolean supports(Object value) {
-        return value instanceof HtmlRenderable || value instanceof Table || value instanceof Figure
-                || value instanceof Model || value instanceof ModelConfig || value instanceof LmLoss.Result
-                || value instanceof WinograndeResult || value instanceof MultipleChoiceResult
-                || value instanceof TrainingLog
-                || (value instanceof Record && value.getClass().getName().startsWith("org.minitron4j."));
+        return value instanceof HtmlRenderable || value instanceof Table || value instanceof Figure || ofTheLibrary(value);
     }
 
-    /** A model: its config's shape, exact parameter count and device. */
-    public static String model(Model model) {
-        Map<String, Object> rows = configRows(model.config(), model.parameterCount());
-        rows.put("device", model.device().toString());
-        return keyValues("Model", rows);
-    }
-
-    /** A config's shape with {@code parameters} (e.g. {@link ModelConfig#parameterCount()}). */
-    public static String config(ModelConfig config, long parameters) {
-        return keyValues("ModelConfig", configRows(config, parameters));
-    }
-
-    private static Map<String, Object> configRows(ModelConfig c, long parameters) {
-        Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("architecture", c.architecture());
-        rows.put("parameters", count(parameters) + " (" + parameters + ")");
-        rows.put("numLayers", c.numLayers());
-        rows.put("hiddenSize", c.hiddenSize());
-        rows.put("intermediateSize", c.intermediateSize());
-        rows.put("numAttentionHeads", c.numAttentionHeads());
-        rows.put("numKeyValueHeads", c.numKeyValueHeads());
-        rows.put("headDim", c.headDim());
-        rows.put("vocabSize", c.vocabSize());
-        rows.put("maxPositionEmbeddings", c.maxPositionEmbeddings());
-        rows.put("tieWordEmbeddings", c.tieWordEmbeddings());
-        return rows;
-    }
-
-    /** LM loss, perplexity and the number of predicted tokens. */
-    public static String lmLoss(LmLoss.Result r) {
-        Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("loss (nats/token)", fixed(r.loss(), 4));
-        rows.put("perplexity", fixed(r.perplexity(), 3));
-        rows.put("tokens", r.tokens());
-        return keyValues("LM loss", rows);
-    }
-
-    /** Accuracy ± standard error over n items, then the first {@value #ITEM_ROWS} items. */
-    public static String winogrande(WinograndeResult r) {
-        Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("acc", fixed(r.acc(), 4) + " \u00b1 " + fixed(r.accStderr(), 4));
-        rows.put("n", r.n());
-        return keyValues("Winogrande", rows) + (r.items() == null ? "" : Html.table(r.items(), ITEM_ROWS));
-    }
-
-    /** acc, acc_norm and acc_bytes with standard errors, then the first {@value #ITEM_ROWS} items. */
-    public static String multipleChoice(MultipleChoiceResult r) {
-        Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("acc", fixed(r.acc(), 4) + " \u00b1 " + fixed(r.accStderr(), 4));
-        rows.put("acc_norm", fixed(r.accNorm(), 4) + " \u00b1 " + fixed(r.accNormStderr(), 4));
-        rows.put("acc_bytes", fixed(r.accBytes(), 4) + " \u00b1 " + fixed(r.accBytesStderr(), 4));
-        rows.put("n", r.n());
-        return keyValues("Multiple choice", rows) + (r.items() == null ? "" : Html.table(r.items(), ITEM_ROWS));
-    }
-
-    /** The training curves (when the log has a loss or α column) and the last logged rows. */
-    public static String trainingLog(TrainingLog log) {
-        Table t = log.table();
-        StringBuilder sb = new StringBuilder();
-        boolean plottable = t.columnNames().stream().anyMatch(n -> n.toLowerCase().contains("loss")
-                || n.toLowerCase().startsWith("alpha"));
-        if (t.rowCount() > 0 && plottable) {
-            sb.append(Html.figure(Figures.trainingCurves(t)));
-        }
-        int tail = Math.min(t.rowCount(), 5);
-        Table last = t.rowCount() == 0 ? t : t.inRange(t.rowCount() - tail, t.rowCount());
-        last.setName("training log: last " + tail + " of " + t.rowCount() + " logged steps");
-        return sb.append(Html.table(last, tail)).toString();
+    // enums print their names, which the notebook shows as it is
+    private static boolean ofTheLibrary(Object value) {
+        return value.getClass().getName().startsWith("org.minitron4j.") && !(value instanceof Enum);
     }
 
     /**
      * A record as a two-column table (component, value): tables inside are shown paged, figures drawn, values with
-     * their own summary rendered by it, anything else as text.
+     * their own summary rendered by it, anything else as {@link #text}.
      */
     public static String record(Record r) {
         StringBuilder nested = new StringBuilder();
@@ -160,12 +77,11 @@ public final class Summaries {
             } catch (ReflectiveOperationException e) {
                 v = "(unreadable: " + e.getMessage() + ")";
             }
-            if (v instanceof Table || v instanceof Figure || v instanceof HtmlRenderable || v instanceof Model
-                    || v instanceof TrainingLog) {
+            if (v instanceof Table || v instanceof Figure || v instanceof HtmlRenderable) {
                 rows.put(c.getName(), "(below)");
                 nested.append("<div><b>").append(Html.escape(c.getName())).append("</b></div>\n").append(html(v));
             } else {
-                rows.put(c.getName(), v instanceof Double d ? Html.number(d) : v);
+                rows.put(c.getName(), text(v));
             }
         }
         return keyValues(r.getClass().getSimpleName(), rows) + nested;
@@ -198,7 +114,47 @@ public final class Summaries {
         return digits + units[u];
     }
 
-    private static String fixed(double v, int decimals) {
+    /** {@code v} with {@code decimals} digits after the point: fixed(2.0, 4) → "2.0000". */
+    public static String fixed(double v, int decimals) {
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    /**
+     * A value as one short line of text: a double as {@link Html#number}, an array or collection as its first {@value
+     * #LIST_PREVIEW} elements and a count of the rest, an object without its own {@code toString} as its class name.
+     */
+    public static String text(@Nullable Object v) {
+        return v instanceof Double d ? Html.number(d) : plain(v);
+    }
+
+    private static String plain(@Nullable Object v) {
+        if (v != null && v.getClass().isArray()) {
+            return preview(Array.getLength(v), i -> Array.get(v, i));
+        }
+        if (v instanceof Collection<?> c) {
+            Object[] elements = c.toArray();
+            return preview(elements.length, i -> elements[i]);
+        }
+        return v == null || overridesToString(v) ? String.valueOf(v) : v.getClass().getSimpleName();
+    }
+
+    // "[a, b, c]" as a List prints it, with the elements past the first LIST_PREVIEW counted instead
+    private static String preview(int n, IntFunction<Object> element) {
+        StringJoiner j = new StringJoiner(", ", "[", "]");
+        for (int i = 0; i < Math.min(n, LIST_PREVIEW); i++) {
+            j.add(plain(element.apply(i)));
+        }
+        if (n > LIST_PREVIEW) {
+            j.add(String.format(Locale.ROOT, "\u2026 %,d more", n - LIST_PREVIEW));
+        }
+        return j.toString();
+    }
+
+    private static boolean overridesToString(Object v) {
+        try {
+            return v.getClass().getMethod("toString").getDeclaringClass() != Object.class;
+        } catch (NoSuchMethodException e) {
+            return false; // every class has toString
+        }
     }
 }

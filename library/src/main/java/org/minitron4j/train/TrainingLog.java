@@ -6,6 +6,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.minitron4j.plot.Figures;
+import org.minitron4j.plot.Html;
+import org.minitron4j.plot.HtmlRenderable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
@@ -14,7 +17,7 @@ import tech.tablesaw.api.Table;
  * Per-step records of a training run (step, every loss component, learning rate, gradient norm, throughput, validation
  * loss where measured) as a Tablesaw table that can be saved, reloaded and plotted.
  */
-public final class TrainingLog {
+public final class TrainingLog implements HtmlRenderable {
     private final List<Integer> steps = new ArrayList<>();
     private final List<Map<String, Double>> rows = new ArrayList<>();
     private final Set<String> columns = new LinkedHashSet<>();
@@ -64,5 +67,21 @@ public final class TrainingLog {
 
     public void writeCsv(Path file) {
         table().write().csv(file.toFile());
+    }
+
+    /** The training curves (when the log has a loss or α column) and the last logged rows. */
+    @Override
+    public String toHtml() {
+        Table t = table();
+        StringBuilder sb = new StringBuilder();
+        boolean plottable = t.columnNames().stream().anyMatch(n -> n.toLowerCase().contains("loss")
+                || n.toLowerCase().startsWith("alpha"));
+        if (t.rowCount() > 0 && plottable) {
+            sb.append(Html.figure(Figures.trainingCurves(t)));
+        }
+        int tail = Math.min(t.rowCount(), 5);
+        Table last = t.rowCount() == 0 ? t : t.inRange(t.rowCount() - tail, t.rowCount());
+        last.setName("training log: last " + tail + " of " + t.rowCount() + " logged steps");
+        return sb.append(Html.table(last, tail)).toString();
     }
 }

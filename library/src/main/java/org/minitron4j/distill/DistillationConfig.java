@@ -142,10 +142,6 @@ public record DistillationConfig(
                 intermediateSite, intermediateLoss, weight, weighting, alpha, train);
     }
 
-    public DistillationConfig withoutClm() {
-        return withClm(0.0);
-    }
-
     /** {@link LossWeighting#FIXED} weighting with a constant α for L_is. */
     public DistillationConfig withFixedAlpha(double a) {
         return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,

@@ -13,6 +13,7 @@ import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
+import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
 import org.minitron4j.importance.ImportanceRanking;
@@ -203,10 +204,11 @@ final class SearchCommand implements Runnable {
             String title = String.format(Locale.ROOT, "Architecture search: %,d parameters ± %s", result.budget(), tolerance);
             String ranking = Html.figure(Figures.leaderboard(board, "candidate", "loss_final", board.rowCount(), false));
             if (steps > 0) {
-                Html.writePage(out.resolve(HTML), title, ranking, Html.table(board, board.rowCount()),
-                        Html.figure(Figures.trainingCurves(wide, "step", curves, List.of())), Html.table(stability, stability.rowCount()));
+                Html.writePage(out.resolve(HTML), title, ranking, Fragments.table(board, board.rowCount()),
+                        Html.figure(Figures.trainingCurves(wide, "step", curves, List.of())),
+                        Fragments.table(stability, stability.rowCount()));
             } else {
-                Html.writePage(out.resolve(HTML), title, ranking, Html.table(board, board.rowCount()));
+                Html.writePage(out.resolve(HTML), title, ranking, Fragments.table(board, board.rowCount()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + out + ": " + e.getMessage(), e);

@@ -12,11 +12,11 @@ import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.data.TokenSource;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Transformer;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
 
 /**
  * Mean next-token negative log-likelihood (natural log) and perplexity, scored in windows of up to {@code seqLen}
@@ -39,10 +39,10 @@ public final class LmLoss {
         @Override
         public String toHtml() {
             Map<String, Object> rows = new LinkedHashMap<>();
-            rows.put("loss (nats/token)", Summaries.fixed(loss, 4));
-            rows.put("perplexity", Summaries.fixed(perplexity, 3));
+            rows.put("loss (nats/token)", Fragments.fixed(loss, 4));
+            rows.put("perplexity", Fragments.fixed(perplexity, 3));
             rows.put("tokens", tokens);
-            return Summaries.keyValues("LM loss", rows);
+            return Fragments.keyValues("LM loss", rows);
         }
     }
 

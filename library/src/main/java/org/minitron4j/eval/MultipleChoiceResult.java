@@ -9,9 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
-import org.minitron4j.plot.Html;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
@@ -50,14 +49,15 @@ public record MultipleChoiceResult(double acc, double accStderr, double accNorm,
         }
     }
 
-    /** acc, acc_norm and acc_bytes with standard errors, then the first {@value Summaries#ITEM_ROWS} items. */
+    /** acc, acc_norm and acc_bytes with standard errors, then the first {@value Fragments#ITEM_ROWS} items. */
     @Override
     public String toHtml() {
         Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("acc", Summaries.fixed(acc, 4) + " \u00b1 " + Summaries.fixed(accStderr, 4));
-        rows.put("acc_norm", Summaries.fixed(accNorm, 4) + " \u00b1 " + Summaries.fixed(accNormStderr, 4));
-        rows.put("acc_bytes", Summaries.fixed(accBytes, 4) + " \u00b1 " + Summaries.fixed(accBytesStderr, 4));
+        rows.put("acc", Fragments.fixed(acc, 4) + " \u00b1 " + Fragments.fixed(accStderr, 4));
+        rows.put("acc_norm", Fragments.fixed(accNorm, 4) + " \u00b1 " + Fragments.fixed(accNormStderr, 4));
+        rows.put("acc_bytes", Fragments.fixed(accBytes, 4) + " \u00b1 " + Fragments.fixed(accBytesStderr, 4));
         rows.put("n", n);
-        return Summaries.keyValues("Multiple choice", rows) + (items == null ? "" : Html.table(items, Summaries.ITEM_ROWS));
+        return Fragments.keyValues("Multiple choice", rows)
+                + (items == null ? "" : Fragments.table(items, Fragments.ITEM_ROWS));
     }
 }

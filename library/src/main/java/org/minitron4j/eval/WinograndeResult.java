@@ -7,9 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
-import org.minitron4j.plot.Html;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
@@ -34,12 +33,13 @@ public record WinograndeResult(double acc, double accStderr, int n, Table items)
         });
     }
 
-    /** Accuracy ± standard error over n items, then the first {@value Summaries#ITEM_ROWS} items. */
+    /** Accuracy ± standard error over n items, then the first {@value Fragments#ITEM_ROWS} items. */
     @Override
     public String toHtml() {
         Map<String, Object> rows = new LinkedHashMap<>();
-        rows.put("acc", Summaries.fixed(acc, 4) + " \u00b1 " + Summaries.fixed(accStderr, 4));
+        rows.put("acc", Fragments.fixed(acc, 4) + " \u00b1 " + Fragments.fixed(accStderr, 4));
         rows.put("n", n);
-        return Summaries.keyValues("Winogrande", rows) + (items == null ? "" : Html.table(items, Summaries.ITEM_ROWS));
+        return Fragments.keyValues("Winogrande", rows)
+                + (items == null ? "" : Fragments.table(items, Fragments.ITEM_ROWS));
     }
 }

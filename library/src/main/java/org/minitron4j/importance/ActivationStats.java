@@ -20,10 +20,10 @@ import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Site;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -507,6 +507,6 @@ public final class ActivationStats implements HtmlRenderable {
         rows.put("tokens", tokens());
         rows.put("seed", settings.seed() == null ? "none (windows given by the caller)" : settings.seed());
         rows.put("blocks (bootstrap unit)", blockCount());
-        return Summaries.keyValues("ActivationStats", rows) + scores().toHtml();
+        return Fragments.keyValues("ActivationStats", rows) + scores().toHtml();
     }
 }

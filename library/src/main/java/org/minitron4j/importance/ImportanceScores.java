@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
 import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -263,10 +263,10 @@ public final class ImportanceScores implements ImportanceRanking, HtmlRenderable
         rows.put("model", config);
         rows.put("aggregation", aggregation.label());
         rows.put("mlp variant", variant.label());
-        rows.put("layers, most important first", Summaries.text(descending(layers)));
-        rows.put("channels, most important first", Summaries.text(descending(channels)));
-        rows.put("heads of layer 0, most important first", Summaries.text(descending(heads[0])));
-        rows.put("neurons of layer 0, most important first", Summaries.text(descending(neurons[0])));
-        return Summaries.keyValues("ImportanceScores", rows);
+        rows.put("layers, most important first", Fragments.text(descending(layers)));
+        rows.put("channels, most important first", Fragments.text(descending(channels)));
+        rows.put("heads of layer 0, most important first", Fragments.text(descending(heads[0])));
+        rows.put("neurons of layer 0, most important first", Fragments.text(descending(neurons[0])));
+        return Fragments.keyValues("ImportanceScores", rows);
     }
 }

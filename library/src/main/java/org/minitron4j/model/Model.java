@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 
 /**
  * A decoder-only transformer: an immutable {@link ModelConfig} and the f32 weights it implies, owned by the model's
@@ -220,6 +220,6 @@ public final class Model implements Transformer, Weights, AutoCloseable, HtmlRen
     public String toHtml() {
         Map<String, Object> rows = config.summaryRows(parameterCount());
         rows.put("device", device().toString());
-        return Summaries.keyValues("Model", rows);
+        return Fragments.keyValues("Model", rows);
     }
 }

@@ -13,8 +13,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 
 /**
  * The immutable shape and numerics of one decoder-only transformer of the supported family (Llama 2/3/3.1, Mistral,
@@ -446,14 +446,14 @@ public record ModelConfig(
     /** Shape and exact parameter count, as a notebook shows a config. */
     @Override
     public String toHtml() {
-        return Summaries.keyValues("ModelConfig", summaryRows(parameterCount()));
+        return Fragments.keyValues("ModelConfig", summaryRows(parameterCount()));
     }
 
     /** The rows of {@link #toHtml()} with {@code parameters} (a {@link Model} adds its device). */
     Map<String, Object> summaryRows(long parameters) {
         Map<String, Object> rows = new LinkedHashMap<>();
         rows.put("architecture", architecture);
-        rows.put("parameters", Summaries.count(parameters) + " (" + parameters + ")");
+        rows.put("parameters", Fragments.count(parameters) + " (" + parameters + ")");
         rows.put("numLayers", numLayers);
         rows.put("hiddenSize", hiddenSize);
         rows.put("intermediateSize", intermediateSize);

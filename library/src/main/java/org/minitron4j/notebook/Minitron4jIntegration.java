@@ -17,7 +17,7 @@ import org.minitron4j.plot.Summaries;
 /**
  * Loaded by the Kotlin kernel when minitron4j's jar is added to a notebook (through the jar resource
  * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} renders
- * (the library's results, which implement {@link org.minitron4j.plot.HtmlRenderable}, any other value of the library,
+ * (the library's results, which implement {@link org.minitron4j.html.HtmlRenderable}, any other value of the library,
  * tables and figures) shows as HTML when it ends a cell, and the common packages are imported.
  */
 public final class Minitron4jIntegration extends JupyterIntegration {
@@ -26,7 +26,8 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
     private static final String[] IMPORTS = {
         "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.data.*", "org.minitron4j.eval.*",
-        "org.minitron4j.train.*", "org.minitron4j.plot.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
+        "org.minitron4j.train.*", "org.minitron4j.plot.*", "org.minitron4j.html.*", "org.minitron4j.notebook.*",
+        "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
         "ai.djl.Device",
     };
 

@@ -1,31 +1,24 @@
 package org.minitron4j.plot;
 
-import java.lang.reflect.Array;
 import java.lang.reflect.RecordComponent;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.StringJoiner;
-import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
+import org.minitron4j.train.TrainingLog;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.plotly.components.Figure;
 
 /**
  * The one way values of the library render as HTML, in notebooks and reports. {@link #html(Object)}: a value that
  * implements {@link HtmlRenderable} (every result type of the library: models, configs, statistics, scores, reports,
- * evaluation results, training logs) gives its own compact summary; Tablesaw {@link Table}s and {@link Figure}s, which
- * cannot implement it, render through {@link Html}; any other value of the library falls back to a summary of its
- * record components, or its class name and {@code toString} (never {@code ClassName@hash}). The helpers below build
- * the summaries: titled key/value tables, counts, fixed decimals, and collapsed index lists.
+ * evaluation results, training logs) gives its own compact summary, a {@link TrainingLog}'s headed by its training
+ * curves; Tablesaw {@link Table}s render through {@link Fragments#table(Table)} and {@link Figure}s through
+ * {@link Html#figure(Figure)}; any other value of the library falls back to a summary of its record components, or
+ * its class name and {@code toString} (never {@code ClassName@hash}). The summaries are built from {@link Fragments}.
  */
 public final class Summaries {
-    /** Rows shown of the per-item tables inside evaluation summaries. */
-    public static final int ITEM_ROWS = 10;
-    /** Elements shown of a long list or array before the rest is counted ("… 4,090 more"). */
-    public static final int LIST_PREVIEW = 6;
-
     private Summaries() {
     }
 
@@ -34,11 +27,14 @@ public final class Summaries {
      * {@link Figure} (a string, a number: the notebook shows those itself).
      */
     public static @Nullable String html(Object value) {
+        if (value instanceof TrainingLog log) {
+            return trainingLog(log);
+        }
         if (value instanceof HtmlRenderable r) {
             return r.toHtml();
         }
         if (value instanceof Table t) {
-            return Html.table(t);
+            return Fragments.table(t);
         }
         if (value instanceof Figure f) {
             return Html.figure(f);
@@ -49,8 +45,8 @@ public final class Summaries {
         if (value instanceof Record r) {
             return record(r);
         }
-        return keyValues(value.getClass().getSimpleName(),
-                overridesToString(value) ? Map.of("value", value.toString()) : Map.of());
+        return Fragments.keyValues(value.getClass().getSimpleName(),
+                Fragments.overridesToString(value) ? Map.of("value", value.toString()) : Map.of());
     }
 
     /** Whether {@link #html(Object)} gives {@code value} a summary. */
@@ -64,8 +60,20 @@ public final class Summaries {
     }
 
     /**
+     * The training curves of {@code log} (when it has a loss or α column, see {@link Figures#trainingCurves(Table)}),
+     * then its own summary, the last logged rows. The curves are drawn here because figures are this package's:
+     * {@code train} renders its log without importing {@code plot}.
+     */
+    public static String trainingLog(TrainingLog log) {
+        Table t = log.table();
+        boolean plottable = t.columnNames().stream().anyMatch(n -> n.toLowerCase().contains("loss")
+                || n.toLowerCase().startsWith("alpha"));
+        return (t.rowCount() > 0 && plottable ? Html.figure(Figures.trainingCurves(t)) : "") + log.toHtml();
+    }
+
+    /**
      * A record as a two-column table (component, value): tables inside are shown paged, figures drawn, values with
-     * their own summary rendered by it, anything else as {@link #text}.
+     * their own summary rendered by it, anything else as {@link Fragments#text}.
      */
     public static String record(Record r) {
         StringBuilder nested = new StringBuilder();
@@ -79,82 +87,11 @@ public final class Summaries {
             }
             if (v instanceof Table || v instanceof Figure || v instanceof HtmlRenderable) {
                 rows.put(c.getName(), "(below)");
-                nested.append("<div><b>").append(Html.escape(c.getName())).append("</b></div>\n").append(html(v));
+                nested.append("<div><b>").append(Fragments.escape(c.getName())).append("</b></div>\n").append(html(v));
             } else {
-                rows.put(c.getName(), text(v));
+                rows.put(c.getName(), Fragments.text(v));
             }
         }
-        return keyValues(r.getClass().getSimpleName(), rows) + nested;
-    }
-
-    /** A titled two-column table of names and values (values shown with {@code String.valueOf}). */
-    public static String keyValues(String title, Map<String, ?> rows) {
-        StringBuilder sb = new StringBuilder("<div class=\"m4j-summary\">\n<table style=\"border-collapse:collapse\">\n");
-        sb.append("<caption style=\"text-align:left\"><b>").append(Html.escape(title)).append("</b></caption>\n");
-        rows.forEach((k, v) -> sb.append("<tr><td style=\"text-align:left;padding:2px 12px 2px 0\">").append(Html.escape(k))
-                .append("</td><td style=\"text-align:left;padding:2px 0;font-family:monospace\">")
-                .append(Html.escape(String.valueOf(v))).append("</td></tr>\n"));
-        return sb.append("</table>\n</div>\n").toString();
-    }
-
-    /** A count with a K/M/B suffix and 3 significant digits: 1234567 → "1.23M". */
-    public static String count(long n) {
-        long a = Math.abs(n);
-        if (a < 1_000) {
-            return Long.toString(n);
-        }
-        String[] units = {"K", "M", "B", "T"};
-        double v = n;
-        int u = -1;
-        while (Math.abs(v) >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        String digits = Math.abs(v) >= 100 ? fixed(v, 0) : Math.abs(v) >= 10 ? fixed(v, 1) : fixed(v, 2);
-        return digits + units[u];
-    }
-
-    /** {@code v} with {@code decimals} digits after the point: fixed(2.0, 4) → "2.0000". */
-    public static String fixed(double v, int decimals) {
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
-    }
-
-    /**
-     * A value as one short line of text: a double as {@link Html#number}, an array or collection as its first {@value
-     * #LIST_PREVIEW} elements and a count of the rest, an object without its own {@code toString} as its class name.
-     */
-    public static String text(@Nullable Object v) {
-        return v instanceof Double d ? Html.number(d) : plain(v);
-    }
-
-    private static String plain(@Nullable Object v) {
-        if (v != null && v.getClass().isArray()) {
-            return preview(Array.getLength(v), i -> Array.get(v, i));
-        }
-        if (v instanceof Collection<?> c) {
-            Object[] elements = c.toArray();
-            return preview(elements.length, i -> elements[i]);
-        }
-        return v == null || overridesToString(v) ? String.valueOf(v) : v.getClass().getSimpleName();
-    }
-
-    // "[a, b, c]" as a List prints it, with the elements past the first LIST_PREVIEW counted instead
-    private static String preview(int n, IntFunction<Object> element) {
-        StringJoiner j = new StringJoiner(", ", "[", "]");
-        for (int i = 0; i < Math.min(n, LIST_PREVIEW); i++) {
-            j.add(plain(element.apply(i)));
-        }
-        if (n > LIST_PREVIEW) {
-            j.add(String.format(Locale.ROOT, "\u2026 %,d more", n - LIST_PREVIEW));
-        }
-        return j.toString();
-    }
-
-    private static boolean overridesToString(Object v) {
-        try {
-            return v.getClass().getMethod("toString").getDeclaringClass() != Object.class;
-        } catch (NoSuchMethodException e) {
-            return false; // every class has toString
-        }
+        return Fragments.keyValues(r.getClass().getSimpleName(), rows) + nested;
     }
 }

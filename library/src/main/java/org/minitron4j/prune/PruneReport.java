@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Summaries;
 
 /**
  * What one pruning kept, in the original model's indices (all lists ascending): the layers, the hidden channels, and
@@ -146,8 +146,8 @@ public record PruneReport(
     public String toHtml() {
         Map<String, Object> rows = new LinkedHashMap<>();
         rows.put("plan", plan.toJson());
-        rows.put("parameters", String.format(Locale.ROOT, "%s \u2192 %s (\u2212%.1f%%)", Summaries.count(parametersBefore),
-                Summaries.count(parametersAfter), 100 * compression()));
+        rows.put("parameters", String.format(Locale.ROOT, "%s \u2192 %s (\u2212%.1f%%)",
+                Fragments.count(parametersBefore), Fragments.count(parametersAfter), 100 * compression()));
         configDiff().forEach((k, c) -> rows.put(k, c.before() + " \u2192 " + c.after()));
         rows.put("kept layers", kept(keptLayers, before.numLayers()));
         rows.put("kept hidden channels", kept(keptChannels, before.hiddenSize()));
@@ -157,12 +157,12 @@ public record PruneReport(
         if (!headMerges.isEmpty()) {
             rows.put("head merges", headMerges.size());
         }
-        return Summaries.keyValues("PruneReport", rows);
+        return Fragments.keyValues("PruneReport", rows);
     }
 
     // "6 of 8: [0, 1, 2, 3, 5, 7]", long lists collapsed
     private static String kept(List<Integer> indices, int of) {
-        return indices.size() + " of " + of + ": " + Summaries.text(indices);
+        return indices.size() + " of " + of + ": " + Fragments.text(indices);
     }
 
     // "4 of 8 in each of 6 layers", or the count per kept layer when they differ

@@ -6,9 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.minitron4j.plot.Figures;
-import org.minitron4j.plot.Html;
-import org.minitron4j.plot.HtmlRenderable;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
@@ -69,19 +68,16 @@ public final class TrainingLog implements HtmlRenderable {
         table().write().csv(file.toFile());
     }
 
-    /** The training curves (when the log has a loss or α column) and the last logged rows. */
+    /**
+     * The last logged rows. Its training curves are a figure, which {@code plot} draws: {@code
+     * org.minitron4j.plot.Summaries.html(Object)} (what notebooks show) puts them above this summary.
+     */
     @Override
     public String toHtml() {
         Table t = table();
-        StringBuilder sb = new StringBuilder();
-        boolean plottable = t.columnNames().stream().anyMatch(n -> n.toLowerCase().contains("loss")
-                || n.toLowerCase().startsWith("alpha"));
-        if (t.rowCount() > 0 && plottable) {
-            sb.append(Html.figure(Figures.trainingCurves(t)));
-        }
         int tail = Math.min(t.rowCount(), 5);
         Table last = t.rowCount() == 0 ? t : t.inRange(t.rowCount() - tail, t.rowCount());
         last.setName("training log: last " + tail + " of " + t.rowCount() + " logged steps");
-        return sb.append(Html.table(last, tail)).toString();
+        return Fragments.table(last, tail);
     }
 }

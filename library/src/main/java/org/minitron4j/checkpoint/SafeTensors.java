@@ -1,4 +1,4 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -139,7 +139,7 @@ public final class SafeTensors implements AutoCloseable {
      * {@link #readFloat32} as the direct byte buffer itself (native order, position 0): DJL wraps a direct
      * {@code ByteBuffer} without copying, while a {@code FloatBuffer} view is copied into a second direct buffer.
      */
-    ByteBuffer readFloat32Bytes(String name) {
+    public ByteBuffer readFloat32Bytes(String name) {
         ByteBuffer bytes = ByteBuffer.allocateDirect((int) float32Bytes(name)).order(ByteOrder.nativeOrder());
         readFloat32Into(name, bytes);
         return bytes;
@@ -154,7 +154,7 @@ public final class SafeTensors implements AutoCloseable {
      * @throws IllegalArgumentException if {@code dst} is smaller than the tensor in f32
      * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
-    void readFloat32Into(String name, ByteBuffer dst) {
+    public void readFloat32Into(String name, ByteBuffer dst) {
         long f32Bytes = float32Bytes(name);
         if (dst.capacity() < f32Bytes) {
             throw new IllegalArgumentException("tensor '" + name + "' needs " + f32Bytes + " bytes in f32, the buffer has "

@@ -1,4 +1,4 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

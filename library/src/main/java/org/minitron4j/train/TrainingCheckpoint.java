@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
-import org.minitron4j.model.DType;
-import org.minitron4j.model.SafeTensors;
-import org.minitron4j.model.SafeTensorsWriter;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensors;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
 
 /**
  * The full state of a run after some optimizer step, in a folder {@code step-NNNNNNNN} of the checkpoint directory:

@@ -2,7 +2,9 @@ package org.minitron4j;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -16,11 +18,16 @@ import java.io.IOException;
 public final class JsonMappers {
     private static final JsonMapper SHARED = builder().build();
     private static final JsonMapper INDENTED = builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final JsonMapper STRICT = builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
 
     private JsonMappers() {}
 
-    /** A builder for mappers that write non-finite numbers as {@code null}; add features as needed. */
-    public static JsonMapper.Builder builder() {
+    /** A builder for mappers that write non-finite numbers as {@code null} (the three mappers below). */
+    static JsonMapper.Builder builder() {
         JsonFactory factory = JsonFactory.builder().addDecorator((f, g) -> new FiniteOrNull(g)).build();
         return JsonMapper.builder(factory);
     }
@@ -33,6 +40,15 @@ public final class JsonMappers {
     /** Like {@link #shared()}, writing indented JSON (files meant to be read by people). */
     public static JsonMapper indented() {
         return INDENTED;
+    }
+
+    /**
+     * Like {@link #shared()}, for reading input where every key counts (safetensors headers, configs a run is replayed
+     * from): a key given twice, a key the target record does not have, or null for a primitive is an error instead
+     * of being silently dropped or defaulted.
+     */
+    public static JsonMapper strict() {
+        return STRICT;
     }
 
     /** Writes NaN and infinities as JSON null; every other value unchanged. */

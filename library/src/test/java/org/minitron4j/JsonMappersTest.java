@@ -1,8 +1,10 @@
 package org.minitron4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -46,6 +48,13 @@ class JsonMappersTest {
         assertEquals("{\"nan\":null,\"inf\":null,\"x\":1.0,\"arr\":[null]}", JsonMappers.shared().writeValueAsString(o));
         assertEquals("{\"nan\":\"NaN\"}", new ObjectMapper().writeValueAsString(
                 new ObjectMapper().createObjectNode().put("nan", Double.NaN)), "what Jackson writes by default");
+    }
+
+    @Test
+    void theStrictReaderRefusesAKeyGivenTwiceWhereTheSharedOneKeepsTheLast() throws Exception {
+        String twice = "{\"a\":1,\"a\":2}";
+        assertThrows(JsonProcessingException.class, () -> JsonMappers.strict().readTree(twice));
+        assertEquals(2, JsonMappers.shared().readTree(twice).get("a").asInt());
     }
 
     @Test

@@ -1,11 +1,11 @@
 package org.minitron4j.cli;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
@@ -65,7 +65,7 @@ final class ImportanceCommand implements Runnable {
             o.put("data", calibration.data.toString());
             o.put("out", out.toString());
             o.put("seconds", Math.round(seconds * 1000) / 1000.0);
-            Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(), o);
+            JsonMappers.indented().writeValue(out.resolve("summary.json").toFile(), o);
             if (json) {
                 Json.print(o);
             } else {

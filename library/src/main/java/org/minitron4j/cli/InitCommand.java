@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
-import org.minitron4j.model.DType;
+import org.minitron4j.checkpoint.DType;
 import org.minitron4j.model.RandomCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -23,6 +23,11 @@ final class OverwriteOption {
 
     /** The claim mode of a command that cannot resume, for API calls that claim their folder themselves. */
     OutputFolder.Mode mode() {
+        return mode(overwrite);
+    }
+
+    /** The claim mode of a command that cannot resume: OVERWRITE when {@code --overwrite} was given, else FRESH. */
+    static OutputFolder.Mode mode(boolean overwrite) {
         return overwrite ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH;
     }
 

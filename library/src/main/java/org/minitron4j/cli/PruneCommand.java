@@ -9,15 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.importance.ImportanceScores;
-import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
+import org.minitron4j.model.ModelConfig;
 import org.minitron4j.prune.CheckpointSurgery;
-import org.minitron4j.prune.PrunePlan;
 import org.minitron4j.prune.PruneOptions;
+import org.minitron4j.prune.PrunePlan;
 import org.minitron4j.prune.PruneReport;
 import org.minitron4j.prune.PruneResult;
 import org.minitron4j.prune.Pruner;
@@ -127,7 +128,7 @@ final class PruneCommand implements Runnable {
         node.put("source", modelOptions.model.toString());
         node.put("ranking", scores != null ? scores.toString() : ranking);
         try {
-            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve(REPORT_FILE).toFile(), node);
+            JsonMappers.indented().writeValue(out.resolve(REPORT_FILE).toFile(), node);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + out.resolve(REPORT_FILE) + ": " + e.getMessage(), e);
         }

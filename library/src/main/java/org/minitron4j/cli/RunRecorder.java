@@ -75,8 +75,7 @@ public final class RunRecorder {
      * @throws CommandFailed when the command fails (its own error was printed)
      */
     public static RunRecord record(Path runDir, List<String> args) {
-        try (OutputFolder claim = OutputFolder.claim(runDir,
-                args.contains("--overwrite") ? OutputFolder.Mode.OVERWRITE : OutputFolder.Mode.FRESH)) {
+        try (OutputFolder claim = OutputFolder.claim(runDir, OverwriteOption.mode(args.contains("--overwrite")))) {
             return recordInto(runDir, args);
         }
     }

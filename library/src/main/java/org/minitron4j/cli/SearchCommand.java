@@ -9,8 +9,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
+import org.minitron4j.OutputFolder;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
+import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
 import org.minitron4j.importance.ImportanceRanking;
@@ -19,10 +22,9 @@ import org.minitron4j.model.Model;
 import org.minitron4j.model.Tokenizer;
 import org.minitron4j.plot.Figures;
 import org.minitron4j.plot.Html;
-import org.minitron4j.prune.ArchitectureSearch;
-import org.minitron4j.prune.SearchOptions;
-import org.minitron4j.prune.SearchResult;
-import org.minitron4j.OutputFolder;
+import org.minitron4j.search.ArchitectureSearch;
+import org.minitron4j.search.SearchOptions;
+import org.minitron4j.search.SearchResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -196,16 +198,17 @@ final class SearchCommand implements Runnable {
             o.put("scores", scores != null ? scores.toString() : "calibrated on " + calibration);
             o.put("retrain_steps", steps);
             o.put("tokens_per_candidate", (long) steps * batchSize * seqLen);
-            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.resolve(JSON_FILE).toFile(), o);
+            JsonMappers.indented().writeValue(out.resolve(JSON_FILE).toFile(), o);
             Table wide = result.curvesWide();
             List<String> curves = wide.columnNames().subList(1, wide.columnCount());
             String title = String.format(Locale.ROOT, "Architecture search: %,d parameters ± %s", result.budget(), tolerance);
             String ranking = Html.figure(Figures.leaderboard(board, "candidate", "loss_final", board.rowCount(), false));
             if (steps > 0) {
-                Html.writePage(out.resolve(HTML), title, ranking, Html.table(board, board.rowCount()),
-                        Html.figure(Figures.trainingCurves(wide, "step", curves, List.of())), Html.table(stability, stability.rowCount()));
+                Html.writePage(out.resolve(HTML), title, ranking, Fragments.table(board, board.rowCount()),
+                        Html.figure(Figures.trainingCurves(wide, "step", curves, List.of())),
+                        Fragments.table(stability, stability.rowCount()));
             } else {
-                Html.writePage(out.resolve(HTML), title, ranking, Html.table(board, board.rowCount()));
+                Html.writePage(out.resolve(HTML), title, ranking, Fragments.table(board, board.rowCount()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + out + ": " + e.getMessage(), e);

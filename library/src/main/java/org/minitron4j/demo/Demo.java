@@ -23,6 +23,7 @@ import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeItem;
 import org.minitron4j.eval.WinograndeOptions;
+import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
@@ -152,8 +153,9 @@ public final class Demo {
                     Distillation.Result r = Distillation.run(student, teacher, train, null, DistillationConfig.defaults(train0),
                             progress);
                     entries.add(eval.entry(s.name() + ", distilled", "distilled", student));
-                    studentRows.add("<h3>" + Html.escape(s.name()) + "</h3><p>" + Html.escape(pruned.report().toString())
-                            + "</p><p>" + Html.escape(r.toString()) + "</p>" + Html.figure(Figures.trainingCurves(r.log())));
+                    studentRows.add("<h3>" + Fragments.escape(s.name()) + "</h3><p>"
+                            + Fragments.escape(pruned.report().toString()) + "</p><p>" + Fragments.escape(r.toString())
+                            + "</p>" + Html.figure(Figures.trainingCurves(r.log())));
                 }
             }
             Results results = new Results(entries, (System.nanoTime() - start) / 1e9, o.outDir().resolve("report.html"));
@@ -233,9 +235,9 @@ public final class Demo {
             List<String> page = new ArrayList<>();
             page.add(String.format(Locale.ROOT, "<p>Teacher %s: %,d parameters. Best student %s keeps "
                             + "%.0f%% of the teacher's Winogrande accuracy with %.0f%% of its parameters. Took %.0f s.</p>",
-                    Html.escape(o.teacherDir().toString()), t.parameters(), Html.escape(best.model()),
+                    Fragments.escape(o.teacherDir().toString()), t.parameters(), Fragments.escape(best.model()),
                     100 * best.winograndeAcc() / t.winograndeAcc(), 100.0 * best.parameters() / t.parameters(), r.seconds()));
-            page.add(Html.table(r.table(), 50));
+            page.add(Fragments.table(r.table(), 50));
             page.add(Html.figure(Figures.versusParameters(r.table(), "winogrande")));
             page.add(Html.figure(Figures.versusParameters(r.table(), "lm_loss")));
             page.addAll(sections);

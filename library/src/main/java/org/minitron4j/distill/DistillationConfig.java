@@ -1,7 +1,5 @@
 package org.minitron4j.distill;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,10 +44,6 @@ public record DistillationConfig(
         double alpha,
         TrainConfig train) {
 
-    private static final JsonMapper JSON = JsonMappers.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
 
     public DistillationConfig {
         if (logitLoss == null || intermediate == null || intermediateSite == null || intermediateLoss == null
@@ -148,10 +142,6 @@ public record DistillationConfig(
                 intermediateSite, intermediateLoss, weight, weighting, alpha, train);
     }
 
-    public DistillationConfig withoutClm() {
-        return withClm(0.0);
-    }
-
     /** {@link LossWeighting#FIXED} weighting with a constant α for L_is. */
     public DistillationConfig withFixedAlpha(double a) {
         return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
@@ -172,7 +162,7 @@ public record DistillationConfig(
     /** Pretty-printed JSON; {@link #fromJson} reads it back to an equal config. */
     public String toJson() {
         try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+            return JsonMappers.indented().writeValueAsString(this);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -181,8 +171,8 @@ public record DistillationConfig(
     /** Reads a config; unknown keys and invalid values are rejected with a message naming them. */
     public static DistillationConfig fromJson(String json) {
         try {
-            rejectUnknownKeys(JSON.readTree(json), DistillationConfig.class, "");
-            return JSON.readValue(json, DistillationConfig.class);
+            rejectUnknownKeys(JsonMappers.strict().readTree(json), DistillationConfig.class, "");
+            return JsonMappers.strict().readValue(json, DistillationConfig.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable c = e.getCause();
             if (c instanceof InvalidInputException) {

@@ -2,7 +2,6 @@ package org.minitron4j.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.model.NoGrad;
 import org.minitron4j.model.Scalars;
 import org.minitron4j.model.Site;
 import org.minitron4j.train.Objective;
@@ -160,13 +160,9 @@ public final class DistillationObjective implements Objective, AutoCloseable {
 
     /** Teacher forward with autograd off: no graph, no gradients into its weights. */
     Forward teacherForward(NDArray inputs) {
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
+        try (NoGrad noGrad = NoGrad.enter()) {
             Forward.Options o = Forward.options().withCapture(capture(pairs, false));
             return teacher.forward(inputs, config.logitLoss() == LogitLoss.NONE ? o.withoutLogits() : o);
-        } finally {
-            JniUtils.setGradMode(previous);
         }
     }
 

@@ -3,13 +3,17 @@ package org.minitron4j.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.data.TokenSource;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
 import org.minitron4j.model.Transformer;
@@ -25,10 +29,20 @@ public final class LmLoss {
     }
 
     /** The result: loss = NLL / tokens, perplexity = exp(loss), tokens = predicted tokens. */
-    public record Result(double loss, double perplexity, long tokens) {
+    public record Result(double loss, double perplexity, long tokens) implements HtmlRenderable {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "lm-loss %.4f (perplexity %.3f) over %d tokens", loss, perplexity, tokens);
+        }
+
+        /** LM loss, perplexity and the number of predicted tokens. */
+        @Override
+        public String toHtml() {
+            Map<String, Object> rows = new LinkedHashMap<>();
+            rows.put("loss (nats/token)", Fragments.fixed(loss, 4));
+            rows.put("perplexity", Fragments.fixed(perplexity, 3));
+            rows.put("tokens", tokens);
+            return Fragments.keyValues("LM loss", rows);
         }
     }
 

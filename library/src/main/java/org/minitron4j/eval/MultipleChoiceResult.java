@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.data.Jsonl;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 
@@ -17,7 +21,7 @@ import tech.tablesaw.api.Table;
  * correct_bytes, logprobs (a JSON array).
  */
 public record MultipleChoiceResult(double acc, double accStderr, double accNorm, double accNormStderr,
-        double accBytes, double accBytesStderr, int n, Table items) {
+        double accBytes, double accBytesStderr, int n, Table items) implements HtmlRenderable {
     private static final ObjectMapper JSON = JsonMappers.shared();
 
     /** Writes one JSON object per item with the columns of {@link #items()}. */
@@ -43,5 +47,17 @@ public record MultipleChoiceResult(double acc, double accStderr, double accNorm,
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("logprobs column holds JSON written by MultipleChoice", e);
         }
+    }
+
+    /** acc, acc_norm and acc_bytes with standard errors, then the first {@value Fragments#ITEM_ROWS} items. */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("acc", Fragments.fixed(acc, 4) + " \u00b1 " + Fragments.fixed(accStderr, 4));
+        rows.put("acc_norm", Fragments.fixed(accNorm, 4) + " \u00b1 " + Fragments.fixed(accNormStderr, 4));
+        rows.put("acc_bytes", Fragments.fixed(accBytes, 4) + " \u00b1 " + Fragments.fixed(accBytesStderr, 4));
+        rows.put("n", n);
+        return Fragments.keyValues("Multiple choice", rows)
+                + (items == null ? "" : Fragments.table(items, Fragments.ITEM_ROWS));
     }
 }

@@ -1,8 +1,8 @@
 package org.minitron4j.experiment;
 
 import java.util.Objects;
-import org.minitron4j.plot.HtmlRenderable;
-import org.minitron4j.plot.Html;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 
 /**
  * A paper's claim, what the paper reports, what this run measured, and whether the claim held at this scale: the
@@ -73,7 +73,7 @@ public record ClaimCheck(String claim, String paper, String paperResult, String 
             case INCONCLUSIVE -> "#9a6700";
         };
         return "<div class=\"m4j-claim\" style=\"border-left:4px solid " + colour + ";padding:4px 12px;margin:6px 0\">"
-                + "<div style=\"font-weight:bold\">" + Html.escape(claim) + "</div>"
+                + "<div style=\"font-weight:bold\">" + Fragments.escape(claim) + "</div>"
                 + "<table style=\"margin-top:4px\">"
                 + row("paper", paper) + row("paper reports", paperResult) + row("we measured", ourResult)
                 + "<tr><th style=\"text-align:left;padding-right:12px\">verdict</th><td style=\"color:" + colour
@@ -83,6 +83,6 @@ public record ClaimCheck(String claim, String paper, String paperResult, String 
 
     private static String row(String key, String value) {
         return "<tr><th style=\"text-align:left;padding-right:12px;vertical-align:top\">" + key + "</th><td>"
-                + Html.escape(value) + "</td></tr>";
+                + Fragments.escape(value) + "</td></tr>";
     }
 }

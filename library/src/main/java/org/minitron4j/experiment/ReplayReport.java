@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import org.minitron4j.plot.Html;
-import org.minitron4j.plot.HtmlRenderable;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
@@ -182,8 +182,8 @@ public record ReplayReport(Path run, List<Check> checks, List<String> environmen
     @Override
     public String toHtml() {
         String colour = matches() ? "#1a7f37" : "#cf222e";
-        return "<div style=\"font-weight:bold;color:" + colour + "\">" + Html.escape(summary()) + "</div>\n"
-                + Html.table(table(), checks.size());
+        return "<div style=\"font-weight:bold;color:" + colour + "\">" + Fragments.escape(summary()) + "</div>\n"
+                + Fragments.table(table(), checks.size());
     }
 
     @Override

@@ -1,7 +1,9 @@
 /**
- * Experiments that others can rerun: run records (the config, seed, versions, device and input fingerprints of a run
- * with its results, re-executable and checked for bit-identical numbers) and the claim checks that close the
- * notebooks in {@code papers/}.
+ * Experiments that others can rerun: run records ({@link org.minitron4j.experiment.RunRecord}: the config, seed,
+ * versions and device ({@link org.minitron4j.experiment.Environment}) and input fingerprints ({@link
+ * org.minitron4j.experiment.Fingerprint}) of a run with its results), replayed and checked for bit-identical numbers
+ * by {@link org.minitron4j.experiment.Runs} ({@link org.minitron4j.experiment.ReplayReport}), and the claim checks
+ * ({@link org.minitron4j.experiment.ClaimCheck}) that close the notebooks in {@code papers/}.
  */
 @NullMarked
 package org.minitron4j.experiment;

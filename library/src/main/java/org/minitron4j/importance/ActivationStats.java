@@ -20,6 +20,8 @@ import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.Site;
 import tech.tablesaw.api.DoubleColumn;
@@ -39,7 +41,7 @@ import tech.tablesaw.api.Table;
  * n⌋). Totals are the sums over blocks; {@link #resample(long)} draws blocks with replacement, which is the exact
  * per-sample bootstrap when there are as many blocks as samples and a block bootstrap otherwise. Immutable once built.
  */
-public final class ActivationStats {
+public final class ActivationStats implements HtmlRenderable {
     /** The sites whose per-channel statistics are kept, in file order. */
     public static final List<Site> SITES = List.of(Site.HEAD_OUTPUT, Site.MLP_PRE_ACT, Site.MLP_POST_ACT, Site.ATTN_NORM,
             Site.MLP_NORM);
@@ -489,5 +491,22 @@ public final class ActivationStats {
         }
         buf.flip();
         buf.asDoubleBuffer().get(a);
+    }
+
+    /**
+     * What was measured and over how much calibration data, then the importance it gives under the paper's default
+     * aggregation ({@link #scores()}) as a preview.
+     */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("measured", "per channel Σx and Σx² (mean, l2, var over a sample's tokens) at " + SITES
+                + "; cos(input, output) of every block of layers");
+        rows.put("model", config);
+        rows.put("samples", samples() + " sequences of " + settings.seqLen() + " tokens");
+        rows.put("tokens", tokens());
+        rows.put("seed", settings.seed() == null ? "none (windows given by the caller)" : settings.seed());
+        rows.put("blocks (bootstrap unit)", blockCount());
+        return Fragments.keyValues("ActivationStats", rows) + scores().toHtml();
     }
 }

@@ -9,9 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
 import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
@@ -27,7 +31,7 @@ import tech.tablesaw.io.csv.CsvReadOptions;
  * needs no recalibration. Layer scores default to block importance; {@link #withLayerScores} swaps in another depth
  * metric. Immutable; getters return copies.
  */
-public final class ImportanceScores implements ImportanceRanking {
+public final class ImportanceScores implements ImportanceRanking, HtmlRenderable {
     private final ModelConfig config;
     private final Aggregation aggregation;
     private final MlpVariant variant;
@@ -250,5 +254,19 @@ public final class ImportanceScores implements ImportanceRanking {
         Table table(String name) {
             return Table.create(name, layer, component, index, score, aggregation);
         }
+    }
+
+    /** Model, aggregation and variant, then the first indices of each ranking (layer 0's for heads and neurons). */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("model", config);
+        rows.put("aggregation", aggregation.label());
+        rows.put("mlp variant", variant.label());
+        rows.put("layers, most important first", Fragments.text(descending(layers)));
+        rows.put("channels, most important first", Fragments.text(descending(channels)));
+        rows.put("heads of layer 0, most important first", Fragments.text(descending(heads[0])));
+        rows.put("neurons of layer 0, most important first", Fragments.text(descending(neurons[0])));
+        return Fragments.keyValues("ImportanceScores", rows);
     }
 }

@@ -23,6 +23,10 @@ import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensors;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
+import org.minitron4j.checkpoint.TensorInfo;
 
 /**
  * Hugging Face model folders in and out: {@code config.json} plus {@code model.safetensors} or a sharded index, in
@@ -395,7 +399,7 @@ public final class Checkpoints {
 
     private static void writeJson(Path file, ObjectNode node) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), node);
+        JsonMappers.indented().writeValue(tmp.toFile(), node);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

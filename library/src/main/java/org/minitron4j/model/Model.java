@@ -14,13 +14,15 @@ import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 
 /**
  * A decoder-only transformer: an immutable {@link ModelConfig} and the f32 weights it implies, owned by the model's
  * own {@link NDManager}. The one forward pass ({@link #forward}) serves evaluation, importance capture, training and
  * generation. Config and weights always agree: construction checks every name and shape.
  */
-public final class Model implements Transformer, Weights, AutoCloseable {
+public final class Model implements Transformer, Weights, AutoCloseable, HtmlRenderable {
     private final ModelConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
@@ -211,5 +213,13 @@ public final class Model implements Transformer, Weights, AutoCloseable {
                 throw new InvalidInputException("layer " + l + " does not exist (model has " + config.numLayers() + " layers)");
             }
         }
+    }
+
+    /** Its config's shape, exact parameter count and device. */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = config.summaryRows(parameterCount());
+        rows.put("device", device().toString());
+        return Fragments.keyValues("Model", rows);
     }
 }

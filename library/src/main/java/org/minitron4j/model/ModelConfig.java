@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 
 /**
  * The immutable shape and numerics of one decoder-only transformer of the supported family (Llama 2/3/3.1, Mistral,
@@ -43,7 +47,7 @@ public record ModelConfig(
         boolean mlpBias,
         boolean tieWordEmbeddings,
         @Nullable Integer bosTokenId,
-        @Nullable Integer eosTokenId) {
+        @Nullable Integer eosTokenId) implements HtmlRenderable {
 
     /** The checkpoint families: each fixes tensor names and the HF {@code architectures}/{@code model_type}. */
     public enum Architecture {
@@ -437,5 +441,28 @@ public record ModelConfig(
         return String.format(Locale.ROOT, "%s(vocab=%d, hidden=%d, ffn=%d, layers=%d, heads=%d, kv_heads=%d, head_dim=%d)",
                 architecture.modelType, vocabSize, hiddenSize, intermediateSize, numLayers, numAttentionHeads,
                 numKeyValueHeads, headDim);
+    }
+
+    /** Shape and exact parameter count, as a notebook shows a config. */
+    @Override
+    public String toHtml() {
+        return Fragments.keyValues("ModelConfig", summaryRows(parameterCount()));
+    }
+
+    /** The rows of {@link #toHtml()} with {@code parameters} (a {@link Model} adds its device). */
+    Map<String, Object> summaryRows(long parameters) {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("architecture", architecture);
+        rows.put("parameters", Fragments.count(parameters) + " (" + parameters + ")");
+        rows.put("numLayers", numLayers);
+        rows.put("hiddenSize", hiddenSize);
+        rows.put("intermediateSize", intermediateSize);
+        rows.put("numAttentionHeads", numAttentionHeads);
+        rows.put("numKeyValueHeads", numKeyValueHeads);
+        rows.put("headDim", headDim);
+        rows.put("vocabSize", vocabSize);
+        rows.put("maxPositionEmbeddings", maxPositionEmbeddings);
+        rows.put("tieWordEmbeddings", tieWordEmbeddings);
+        return rows;
     }
 }

@@ -22,6 +22,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.OutputFolder;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
 
 /**
  * A Hugging Face checkpoint folder of any shape with random weights, for tests, benchmarks and trying a shape: {@code

@@ -14,6 +14,7 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
+import org.minitron4j.checkpoint.SafeTensors;
 
 /**
  * A Hugging Face checkpoint run one layer at a time, for models that do not fit in memory: a pass loads the embeddings

@@ -16,17 +16,18 @@ import org.minitron4j.plot.Summaries;
 
 /**
  * Loaded by the Kotlin kernel when minitron4j's jar is added to a notebook (through the jar resource
- * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} knows
- * (tables, figures, models, results, training logs, {@link org.minitron4j.plot.HtmlRenderable}s, the library's
- * records) renders as HTML when it ends a cell, and the common packages are imported.
+ * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} renders
+ * (the library's results, which implement {@link org.minitron4j.html.HtmlRenderable}, any other value of the library,
+ * tables and figures) shows as HTML when it ends a cell, and the common packages are imported.
  */
 public final class Minitron4jIntegration extends JupyterIntegration {
     // plotly.js goes out with the first figure of a kernel session; later figures wait for window.Plotly.
     private static final AtomicBoolean PLOTLY_SENT = new AtomicBoolean();
 
     private static final String[] IMPORTS = {
-        "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.data.*", "org.minitron4j.eval.*",
-        "org.minitron4j.train.*", "org.minitron4j.plot.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
+        "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.checkpoint.*", "org.minitron4j.data.*",
+        "org.minitron4j.eval.*", "org.minitron4j.train.*", "org.minitron4j.search.*", "org.minitron4j.plot.*",
+        "org.minitron4j.html.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
         "ai.djl.Device",
     };
 
@@ -80,7 +81,7 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
         @Override
         public boolean acceptsType(KClass<?> type) {
-            return false; // decided per value in accepts(Object): records qualify by package, not by type
+            return false; // decided per value in accepts(Object): values of the library qualify by package, not by type
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.jetbrains.kotlinx.jupyter.api.MimeTypedResult;
 import org.jetbrains.kotlinx.jupyter.api.ResultsKt;
 import org.minitron4j.Progress;
+import org.minitron4j.html.Fragments;
 import org.minitron4j.plot.Html;
 import tech.tablesaw.api.Table;
 
@@ -30,14 +31,17 @@ public final class Notebooks {
         return new NotebookProgress(System.out, 250);
     }
 
-    /** An HTML fragment (e.g. from {@link Html} or {@link org.minitron4j.plot.Summaries}) as a cell result. */
+    /**
+     * An HTML fragment (e.g. from {@link Fragments}, {@link Html} or {@link org.minitron4j.plot.Summaries}) as a cell
+     * result.
+     */
     public static MimeTypedResult html(String fragment) {
         return ResultsKt.HTML(fragment, false);
     }
 
     /** The first {@code maxRows} rows of {@code table} as a cell result (a table ending a cell shows 20). */
     public static MimeTypedResult table(Table table, int maxRows) {
-        return html(Html.table(table, maxRows));
+        return html(Fragments.table(table, maxRows));
     }
 
     /** {@code "small"} or {@code "full"}, from {@value #BUDGET_ENV} (default full). */

@@ -7,16 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import tech.tablesaw.api.Table;
-import tech.tablesaw.columns.Column;
+import org.minitron4j.html.Fragments;
 import tech.tablesaw.plotly.components.Figure;
 
 /**
- * Turns figures and tables into HTML fragments, and fragments into one self-contained offline page. plotly.js comes
- * from the {@code org.webjars.bower:plotly.js} jar on the classpath and is embedded once per page (or once per
- * notebook, see {@link #plotlyScript()}), never loaded from a CDN.
+ * Turns figures into HTML fragments, and fragments (figures, and the tables and summaries of {@link Fragments}) into
+ * one self-contained offline page. plotly.js comes from the {@code org.webjars.bower:plotly.js} jar on the classpath
+ * and is embedded once per page (or once per notebook, see {@link #plotlyScript()}), never loaded from a CDN.
  *
  * <p>A figure fragment is a {@code <div class="m4j-figure">} plus a script that draws into it as soon as
  * {@code window.Plotly} exists (it waits up to 30 s, so the library may arrive later in the page or notebook); its
@@ -25,8 +23,6 @@ import tech.tablesaw.plotly.components.Figure;
 public final class Html {
     /** Version of the embedded plotly.js (the webjar's). */
     public static final String PLOTLY_VERSION = "1.54.1";
-    /** Rows shown by {@link #table(Table)}. */
-    public static final int DEFAULT_MAX_ROWS = 20;
 
     private static final String PLOTLY_RESOURCE =
             "META-INF/resources/webjars/plotly.js/" + PLOTLY_VERSION + "/dist/plotly.min.js";
@@ -64,75 +60,6 @@ public final class Html {
                 + "})();\n</script>\n";
     }
 
-    /** The first {@value #DEFAULT_MAX_ROWS} rows of {@code table} as an HTML table, with its name and size. */
-    public static String table(Table table) {
-        return table(table, DEFAULT_MAX_ROWS);
-    }
-
-    /**
-     * The first {@code maxRows} rows of {@code table} as an HTML table, captioned with its name and size, followed by
-     * "… k more rows" when rows were left out. Doubles show 6 significant digits.
-     */
-    public static String table(Table table, int maxRows) {
-        if (maxRows < 0) {
-            throw new IllegalArgumentException("maxRows must be >= 0, got " + maxRows);
-        }
-        int rows = table.rowCount();
-        int shown = Math.min(rows, maxRows);
-        StringBuilder sb = new StringBuilder("<div class=\"m4j-table\">\n<table style=\"border-collapse:collapse\">\n");
-        sb.append("<caption style=\"text-align:left\"><b>").append(escape(table.name() == null ? "table" : table.name()))
-                .append("</b> (").append(rows).append(rows == 1 ? " row, " : " rows, ")
-                .append(table.columnCount()).append(table.columnCount() == 1 ? " column)" : " columns)")
-                .append("</caption>\n<thead><tr>");
-        for (Column<?> c : table.columns()) {
-            sb.append("<th style=\"text-align:right;padding:2px 8px\">").append(escape(c.name())).append("</th>");
-        }
-        sb.append("</tr></thead>\n<tbody>\n");
-        for (int r = 0; r < shown; r++) {
-            sb.append("<tr>");
-            for (Column<?> c : table.columns()) {
-                sb.append("<td style=\"text-align:right;padding:2px 8px\">").append(escape(cell(c, r))).append("</td>");
-            }
-            sb.append("</tr>\n");
-        }
-        sb.append("</tbody>\n</table>\n");
-        if (shown < rows) {
-            int more = rows - shown;
-            sb.append("<div class=\"m4j-more\">\u2026 ").append(more).append(more == 1 ? " more row" : " more rows")
-                    .append("</div>\n");
-        }
-        return sb.append("</div>\n").toString();
-    }
-
-    private static String cell(Column<?> c, int row) {
-        if (c.isMissing(row)) {
-            return "";
-        }
-        Object v = c.get(row);
-        if (v instanceof Double d) {
-            return number(d);
-        }
-        if (v instanceof Float f) {
-            return number(f);
-        }
-        return String.valueOf(v);
-    }
-
-    /** A number with 6 significant digits and no exponent for moderate magnitudes, as tables show it. */
-    public static String number(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return Double.toString(v);
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
-        }
-        String s = String.format(Locale.ROOT, "%.6g", v);
-        if (s.contains("e")) {
-            return s;
-        }
-        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
-    }
-
     /**
      * A complete HTML page that works offline: plotly.js embedded once in the head (only when a fragment contains a
      * figure), then the fragments in order.
@@ -145,13 +72,13 @@ public final class Html {
     public static String page(String title, List<String> fragments) {
         boolean plots = fragments.stream().anyMatch(f -> f.contains("class=\"m4j-figure\""));
         StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">\n");
-        sb.append("<title>").append(escape(title)).append("</title>\n");
+        sb.append("<title>").append(Fragments.escape(title)).append("</title>\n");
         sb.append("<style>body{font-family:sans-serif;margin:24px} .m4j-table td,.m4j-table th{border-bottom:1px solid #ddd}"
                 + " .m4j-more{color:#666;font-style:italic}</style>\n");
         if (plots) {
             sb.append(plotlyScript());
         }
-        sb.append("</head>\n<body>\n<h1>").append(escape(title)).append("</h1>\n");
+        sb.append("</head>\n<body>\n<h1>").append(Fragments.escape(title)).append("</h1>\n");
         for (String f : fragments) {
             sb.append(f).append('\n');
         }
@@ -197,23 +124,6 @@ public final class Html {
             plotlyJs = js;
         }
         return js;
-    }
-
-    /** Escapes {@code & < > " '} for HTML text and attribute values. */
-    public static String escape(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '&' -> sb.append("&amp;");
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '"' -> sb.append("&quot;");
-                case '\'' -> sb.append("&#39;");
-                default -> sb.append(ch);
-            }
-        }
-        return sb.toString();
     }
 
     /** A fresh div id, unique within this JVM and unlikely to repeat across kernel restarts. */

@@ -15,13 +15,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensors;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
+import org.minitron4j.checkpoint.TensorInfo;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Checkpoints;
-import org.minitron4j.model.DType;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.model.SafeTensors;
-import org.minitron4j.model.SafeTensorsWriter;
-import org.minitron4j.model.TensorInfo;
 import org.minitron4j.model.WeightNames;
 
 /**

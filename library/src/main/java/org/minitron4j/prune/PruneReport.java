@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import org.minitron4j.model.ModelConfig;
 
 /**
@@ -29,7 +32,7 @@ public record PruneReport(
         Map<Integer, List<Integer>> keptHeads,
         Map<Integer, List<Integer>> keptKvGroups,
         Map<Integer, List<Integer>> keptNeurons,
-        List<HeadMerge> headMerges) {
+        List<HeadMerge> headMerges) implements HtmlRenderable {
 
     public PruneReport {
         keptLayers = List.copyOf(keptLayers);
@@ -131,7 +134,43 @@ public record PruneReport(
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "pruned %s -> %s: %,d -> %,d parameters (-%.1f%%)", before, after,
+        return String.format(Locale.ROOT, "pruned %s -> %s: %,d -> %,d parameters (-%.1f%%)", before, after,
                 parametersBefore, parametersAfter, 100 * compression());
+    }
+
+    /**
+     * Parameters before and after, the config diff, and how many of each axis were kept, with the kept indices
+     * collapsed to their first few ({@link #toJsonNode()} has them all).
+     */
+    @Override
+    public String toHtml() {
+        Map<String, Object> rows = new LinkedHashMap<>();
+        rows.put("plan", plan.toJson());
+        rows.put("parameters", String.format(Locale.ROOT, "%s \u2192 %s (\u2212%.1f%%)",
+                Fragments.count(parametersBefore), Fragments.count(parametersAfter), 100 * compression()));
+        configDiff().forEach((k, c) -> rows.put(k, c.before() + " \u2192 " + c.after()));
+        rows.put("kept layers", kept(keptLayers, before.numLayers()));
+        rows.put("kept hidden channels", kept(keptChannels, before.hiddenSize()));
+        rows.put("kept heads per layer", keptPerLayer(keptHeads, before.numAttentionHeads()));
+        rows.put("kept KV groups per layer", keptPerLayer(keptKvGroups, before.numKeyValueHeads()));
+        rows.put("kept neurons per layer", keptPerLayer(keptNeurons, before.intermediateSize()));
+        if (!headMerges.isEmpty()) {
+            rows.put("head merges", headMerges.size());
+        }
+        return Fragments.keyValues("PruneReport", rows);
+    }
+
+    // "6 of 8: [0, 1, 2, 3, 5, 7]", long lists collapsed
+    private static String kept(List<Integer> indices, int of) {
+        return indices.size() + " of " + of + ": " + Fragments.text(indices);
+    }
+
+    // "4 of 8 in each of 6 layers", or the count per kept layer when they differ
+    private static String keptPerLayer(Map<Integer, List<Integer>> perLayer, int of) {
+        List<Integer> counts = perLayer.values().stream().map(List::size).distinct().toList();
+        if (counts.size() == 1) {
+            return counts.get(0) + " of " + of + " in each of " + perLayer.size() + " layers";
+        }
+        return perLayer.values().stream().map(List::size).toList() + " of " + of + " per kept layer";
     }
 }

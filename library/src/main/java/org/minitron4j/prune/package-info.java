@@ -7,11 +7,9 @@
  * without weights ({@link org.minitron4j.prune.Selection}), so {@link org.minitron4j.prune.CheckpointSurgery} applies
  * the same pruning checkpoint folder to checkpoint folder, in the stored dtype, for models larger than memory.
  *
- * <p>{@link org.minitron4j.prune.WeightMagnitudeRanking} is a data-free fallback ranking; {@link
- * org.minitron4j.prune.ArchitectureSearch} enumerates candidate shapes near a parameter budget and, with {@link
- * org.minitron4j.prune.ArchitectureSearch#run}, prunes the top ones from cached importance scores, lightly distils each
- * from the teacher ({@link org.minitron4j.prune.SearchOptions}) and ranks them by validation loss, reporting how the
- * ranking settled along the retraining ({@link org.minitron4j.prune.SearchResult}: leaderboard and Kendall τ tables).
+ * <p>{@link org.minitron4j.prune.WeightMagnitudeRanking} is a data-free fallback ranking. Choosing the shape to prune
+ * to (pruning candidate shapes, retraining and ranking them) lives in {@code org.minitron4j.search}, which builds on
+ * this package; pruning itself needs neither training, distillation nor evaluation.
  */
 @NullMarked
 package org.minitron4j.prune;

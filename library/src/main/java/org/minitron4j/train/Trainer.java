@@ -17,6 +17,7 @@ import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.model.Model;
+import org.minitron4j.model.NoGrad;
 import org.minitron4j.model.Scalars;
 
 /**
@@ -62,9 +63,10 @@ public final class Trainer {
         }
         TrainingLog log = new TrainingLog();
         long tokensPerStep = cfg.tokensPerStep();
-        boolean gradMode = JniUtils.isGradMode();
-        // The checkpoint folder is this run's: refused if it holds another run's checkpoints and this one does not resume.
-        try (OutputFolder claim = checkpointing.enabled() ? OutputFolder.claim(checkpointing.dir(),
+        // Grad mode off (GradientCollector turns it on per micro-batch): AdamW updates leaf weights in place. The
+        // checkpoint folder is this run's: refused if it holds another run's checkpoints and this one does not resume.
+        try (NoGrad noGrad = NoGrad.enter();
+             OutputFolder claim = checkpointing.enabled() ? OutputFolder.claim(checkpointing.dir(),
                      checkpointing.resume() ? OutputFolder.Mode.RESUME : OutputFolder.Mode.FRESH) : null;
              AdamW adam = new AdamW(model.manager(), params, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.weightDecay())) {
             int start = 0;
@@ -78,9 +80,6 @@ public final class Trainer {
             for (NDArray w : params.values()) {
                 w.setRequiresGradient(true);
             }
-            // libtorch's grad mode is per thread and DJL turns it off only in the thread that started the engine: in any
-            // other thread (a notebook runs each cell in a new one) AdamW's in-place updates of leaf weights would fail.
-            JniUtils.setGradMode(false);
             long windowStart = System.nanoTime();
             int windowSteps = 0;
             int skippedInARow = 0;
@@ -167,7 +166,6 @@ public final class Trainer {
             for (NDArray w : params.values()) {
                 w.setRequiresGradient(false);
             }
-            JniUtils.setGradMode(gradMode);
         }
         return log;
     }

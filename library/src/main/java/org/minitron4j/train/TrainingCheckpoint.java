@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
-import org.minitron4j.model.DType;
-import org.minitron4j.model.SafeTensors;
-import org.minitron4j.model.SafeTensorsWriter;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensors;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
 
 /**
  * The full state of a run after some optimizer step, in a folder {@code step-NNNNNNNN} of the checkpoint directory:
@@ -74,7 +74,7 @@ final class TrainingCheckpoint {
                 tensors.add(tensor("adam_v/" + name, adam.secondMoments().get(name)));
             }
             SafeTensorsWriter.write(tmp, tensors, DType.F32, 0, Map.of("format", "minitron4j-training-state"));
-            writeSynced(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state(step, cfg, adam, log)));
+            writeSynced(tmp.resolve(STATE), JsonMappers.indented().writeValueAsBytes(state(step, cfg, adam, log)));
             fsync(tmp);
             Files.move(tmp, done, StandardCopyOption.ATOMIC_MOVE);
             fsync(root);

@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.minitron4j.html.Fragments;
+import org.minitron4j.html.HtmlRenderable;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
@@ -14,7 +16,7 @@ import tech.tablesaw.api.Table;
  * Per-step records of a training run (step, every loss component, learning rate, gradient norm, throughput, validation
  * loss where measured) as a Tablesaw table that can be saved, reloaded and plotted.
  */
-public final class TrainingLog {
+public final class TrainingLog implements HtmlRenderable {
     private final List<Integer> steps = new ArrayList<>();
     private final List<Map<String, Double>> rows = new ArrayList<>();
     private final Set<String> columns = new LinkedHashSet<>();
@@ -64,5 +66,18 @@ public final class TrainingLog {
 
     public void writeCsv(Path file) {
         table().write().csv(file.toFile());
+    }
+
+    /**
+     * The last logged rows. Its training curves are a figure, which {@code plot} draws: {@code
+     * org.minitron4j.plot.Summaries.html(Object)} (what notebooks show) puts them above this summary.
+     */
+    @Override
+    public String toHtml() {
+        Table t = table();
+        int tail = Math.min(t.rowCount(), 5);
+        Table last = t.rowCount() == 0 ? t : t.inRange(t.rowCount() - tail, t.rowCount());
+        last.setName("training log: last " + tail + " of " + t.rowCount() + " logged steps");
+        return Fragments.table(last, tail);
     }
 }

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minitron4j.checkpoint.DType;
 import org.minitron4j.model.Checkpoints;
-import org.minitron4j.model.DType;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
 

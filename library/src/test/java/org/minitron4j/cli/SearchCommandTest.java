@@ -19,7 +19,7 @@ import org.minitron4j.importance.Calibration;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.prune.ArchitectureSearch;
+import org.minitron4j.search.ArchitectureSearch;
 import tech.tablesaw.api.Table;
 
 class SearchCommandTest {

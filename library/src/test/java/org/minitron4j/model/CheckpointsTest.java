@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.checkpoint.DType;
 
 class CheckpointsTest {
     @TempDir

@@ -29,6 +29,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.Float16Reference;
+import org.minitron4j.checkpoint.SafeTensors;
 
 class RandomCheckpointTest {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
+import org.minitron4j.checkpoint.DType;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Calibration;

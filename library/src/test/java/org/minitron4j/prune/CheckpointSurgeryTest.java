@@ -25,13 +25,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.checkpoint.DType;
+import org.minitron4j.checkpoint.SafeTensors;
+import org.minitron4j.checkpoint.SafeTensorsWriter;
+import org.minitron4j.checkpoint.TensorInfo;
 import org.minitron4j.model.Checkpoints;
-import org.minitron4j.model.DType;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
-import org.minitron4j.model.SafeTensors;
-import org.minitron4j.model.SafeTensorsWriter;
-import org.minitron4j.model.TensorInfo;
 import org.minitron4j.model.WeightNames;
 
 /**

@@ -4,10 +4,10 @@ import java.util.SplittableRandom;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.ModelConfig;
 
-/** A ranking from arrays the test chooses. */
-record FixedRanking(double[][] heads, double[][] neurons, double[] channels, double[] layers) implements ImportanceRanking {
+/** A ranking from arrays the test chooses (public for the search tests). */
+public record FixedRanking(double[][] heads, double[][] neurons, double[] channels, double[] layers) implements ImportanceRanking {
     /** Distinct pseudo-random scores of the right lengths, so kept indices are neither a prefix nor a suffix. */
-    static FixedRanking random(ModelConfig c, long seed) {
+    public static FixedRanking random(ModelConfig c, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         double[][] h = new double[c.numLayers()][], n = new double[c.numLayers()][];
         for (int l = 0; l < c.numLayers(); l++) {

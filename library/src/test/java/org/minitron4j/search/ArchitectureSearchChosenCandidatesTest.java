@@ -1,4 +1,4 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,6 +17,9 @@ import org.minitron4j.distill.Distillation;
 import org.minitron4j.distill.DistillationConfig;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.model.Model;
+import org.minitron4j.prune.FixedRanking;
+import org.minitron4j.prune.PruneResult;
+import org.minitron4j.prune.Pruner;
 import org.minitron4j.train.TrainConfig;
 
 /** {@link ArchitectureSearch#run(Model, org.minitron4j.importance.ImportanceRanking, List, long, double, SearchOptions, int[], int[], Progress)}: caller-chosen candidates. */

@@ -1,4 +1,4 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;

@@ -1,14 +1,18 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.prune.FixedRanking;
+import org.minitron4j.prune.PruneResult;
+import org.minitron4j.prune.Pruner;
 import tech.tablesaw.api.Table;
 
 class ArchitectureSearchTest {
@@ -59,7 +63,7 @@ class ArchitectureSearchTest {
             assertTrue(c.numLayers() >= 5 && c.hiddenSize() >= 0.6 * 64 && c.numAttentionHeads() >= 0.6 * 8
                     && c.intermediateSize() >= 0.6 * 160, c.toString());
         }
-        ModelConfig gpt2 = Weights.fixtureConfig("gpt2");
+        ModelConfig gpt2 = ModelConfig.fromHuggingFace(Path.of("src/test/resources/fixtures/gpt2"));
         List<ArchitectureSearch.Candidate> g = ArchitectureSearch.candidates(gpt2, gpt2.parameterCount() * 3 / 4,
                 ArchitectureSearch.Space.defaults().withTolerance(0.1));
         assertFalse(g.isEmpty());

@@ -1,4 +1,4 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import java.nio.file.Path;
 import java.util.Arrays;

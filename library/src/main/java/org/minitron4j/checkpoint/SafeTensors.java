@@ -1,7 +1,6 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -53,8 +52,7 @@ public final class SafeTensors implements AutoCloseable {
     // Elements converted per step through heap arrays: large enough for tight loops, small enough for the cache.
     private static final int CONVERT_CHUNK = 1 << 14;
 
-    private static final JsonMapper JSON =
-            JsonMappers.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final JsonMapper JSON = JsonMappers.strict(); // a tensor named twice is an error
 
     private final Path source;
     private final Map<String, TensorInfo> tensors;
@@ -141,7 +139,7 @@ public final class SafeTensors implements AutoCloseable {
      * {@link #readFloat32} as the direct byte buffer itself (native order, position 0): DJL wraps a direct
      * {@code ByteBuffer} without copying, while a {@code FloatBuffer} view is copied into a second direct buffer.
      */
-    ByteBuffer readFloat32Bytes(String name) {
+    public ByteBuffer readFloat32Bytes(String name) {
         ByteBuffer bytes = ByteBuffer.allocateDirect((int) float32Bytes(name)).order(ByteOrder.nativeOrder());
         readFloat32Into(name, bytes);
         return bytes;
@@ -156,7 +154,7 @@ public final class SafeTensors implements AutoCloseable {
      * @throws IllegalArgumentException if {@code dst} is smaller than the tensor in f32
      * @throws UncheckedIOException if the file cannot be read (e.g. it was truncated after opening)
      */
-    void readFloat32Into(String name, ByteBuffer dst) {
+    public void readFloat32Into(String name, ByteBuffer dst) {
         long f32Bytes = float32Bytes(name);
         if (dst.capacity() < f32Bytes) {
             throw new IllegalArgumentException("tensor '" + name + "' needs " + f32Bytes + " bytes in f32, the buffer has "

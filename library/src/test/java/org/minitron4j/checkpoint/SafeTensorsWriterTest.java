@@ -1,10 +1,10 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.minitron4j.model.SafeTensorsReaderTest.toArray;
+import static org.minitron4j.checkpoint.SafeTensorsReaderTest.toArray;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minitron4j.InvalidInputException;
-import org.minitron4j.model.SafeTensorsWriter.NamedTensor;
+import org.minitron4j.checkpoint.SafeTensorsWriter.NamedTensor;
 
 /** Files written by {@link SafeTensorsWriter}, checked byte by byte and by reading them back. */
 class SafeTensorsWriterTest {

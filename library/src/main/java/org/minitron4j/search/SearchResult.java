@@ -1,12 +1,12 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.minitron4j.JsonMappers;
 import org.minitron4j.importance.RankStability;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -195,8 +195,7 @@ public record SearchResult(long budget, double tolerance, int[] steps, double te
      * shape, parameters, losses, loss_step0, loss_final, rank) in leaderboard order, stability rows. NaN becomes null.
      */
     public ObjectNode toJsonNode() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode o = f.objectNode();
+        ObjectNode o = JsonMappers.shared().createObjectNode();
         o.put("budget", budget);
         o.put("tolerance", tolerance);
         ArrayNode st = o.putArray("checkpoint_steps");
@@ -225,7 +224,7 @@ public record SearchResult(long budget, double tolerance, int[] steps, double te
 
     /** One entry as JSON: label, plan, layers, hidden, heads, kv_heads, ffn, parameters, losses, loss_step0, loss_final, rank. */
     public ObjectNode entryJson(Entry e, int rank) {
-        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        ObjectNode c = JsonMappers.shared().createObjectNode();
         ArchitectureSearch.Candidate k = e.candidate();
         c.put("candidate", e.label());
         c.set("plan", k.plan().toJsonNode());

@@ -1,4 +1,4 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 /**
  * Bit conversions between f32 and the two 16-bit float formats of checkpoints (IEEE half and bfloat16). Java 17 has no

@@ -1,4 +1,4 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +17,9 @@ import org.minitron4j.eval.LmLoss;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
+import org.minitron4j.prune.PrunePlan;
+import org.minitron4j.prune.PruneResult;
+import org.minitron4j.prune.Pruner;
 import org.minitron4j.train.TrainConfig;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;

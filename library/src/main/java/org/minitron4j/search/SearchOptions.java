@@ -1,6 +1,7 @@
-package org.minitron4j.prune;
+package org.minitron4j.search;
 
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.prune.PruneOptions;
 
 /**
  * How {@link ArchitectureSearch#run} scores candidates: how many it tries, how long it lightly retrains each (logit

@@ -1,4 +1,4 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -187,7 +187,7 @@ public final class SafeTensorsWriter {
                     }
                 }
                 // The index goes last: until it is renamed into place, readers still see the previous save.
-                byte[] indexBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
+                byte[] indexBytes = JsonMappers.indented().writeValueAsBytes(index);
                 writeAtomically(dir, SafeTensors.INDEX_FILE, channel -> writeFully(channel, ByteBuffer.wrap(indexBytes)));
                 written.add(SafeTensors.INDEX_FILE);
             }
@@ -207,19 +207,22 @@ public final class SafeTensorsWriter {
         return out.rewind();
     }
 
-    /** Converts floats to a checkpoint type through reused buffers of {@link #CHUNK} elements. */
-    static final class Encoder {
+    /**
+     * Converts floats to a checkpoint type (F32, F16 or BF16) through reused buffers of {@code CHUNK} elements, for
+     * {@link TensorBody}s that produce their values chunk by chunk. Not thread-safe.
+     */
+    public static final class Encoder {
         private final DType dtype;
         private ByteBuffer io;
         private float[] floats;
         private short[] halves;
 
-        Encoder(DType dtype) {
+        public Encoder(DType dtype) {
             this.dtype = dtype;
         }
 
         /** Writes {@code data}'s floats (position to limit; its position is left alone) to {@code sink}. */
-        void encode(FloatBuffer data, ByteSink sink) throws IOException {
+        public void encode(FloatBuffer data, ByteSink sink) throws IOException {
             if (io == null) { // allocated on first use, once per save
                 io = ByteBuffer.allocateDirect(CHUNK * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
                 floats = new float[CHUNK];

@@ -1,12 +1,13 @@
-package org.minitron4j.model;
+package org.minitron4j.checkpoint;
 
 import java.util.Arrays;
 
 /**
  * Slow, independent reference conversions for the tests: values come from the textbook formulas in double, and
- * rounding is done by searching for the nearest representable value (ties to the even bit pattern).
+ * rounding is done by searching for the nearest representable value (ties to the even bit pattern). Public for the
+ * model tests that check what a random checkpoint stores.
  */
-final class Float16Reference {
+public final class Float16Reference {
     private Float16Reference() {
     }
 
@@ -36,7 +37,7 @@ final class Float16Reference {
     }
 
     /** Round-to-nearest-even of a finite float to half bits, by search. */
-    static short toHalf(float x) {
+    public static short toHalf(float x) {
         double a = Math.abs((double) x);
         int i = Arrays.binarySearch(HALF_VALUES, a);
         int bits;
@@ -57,7 +58,7 @@ final class Float16Reference {
     }
 
     /** Round-to-nearest-even of a finite float to bfloat16 bits, comparing the two neighbours in double. */
-    static short toBf16(float x) {
+    public static short toBf16(float x) {
         int bits = Float.floatToRawIntBits(x);
         int sign = (bits >>> 16) & 0x8000;
         int lo = (bits & 0x7FFF_FFFF) >>> 16;

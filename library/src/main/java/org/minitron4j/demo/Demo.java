@@ -23,6 +23,7 @@ import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeItem;
 import org.minitron4j.eval.WinograndeOptions;
+import org.minitron4j.experiment.Leaderboard;
 import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
@@ -41,9 +42,6 @@ import org.minitron4j.prune.Pruner;
 import org.minitron4j.tinyworld.TinyWorld;
 import org.minitron4j.tinyworld.TinyWorldOptions;
 import org.minitron4j.train.TrainConfig;
-import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.LongColumn;
-import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
@@ -96,14 +94,19 @@ public final class Demo {
                     .max((a, b) -> Double.compare(a.winograndeAcc(), b.winograndeAcc())).orElseThrow();
         }
 
+        /** The models as a leaderboard titled "demo results", with metrics lm_loss and winogrande (accuracy). */
+        public Leaderboard leaderboard() {
+            Leaderboard board = new Leaderboard("demo results");
+            for (Entry e : models) {
+                board.add(e.model(), e.role(), e.parameters()).metric("lm_loss", e.lmLoss())
+                        .metric("winogrande", e.winograndeAcc());
+            }
+            return board;
+        }
+
+        /** {@link #leaderboard()}'s table: columns model, role, parameters, lm_loss, winogrande. */
         public Table table() {
-            Table t = Table.create("demo results");
-            t.addColumns(StringColumn.create("model", models.stream().map(Entry::model).toList()),
-                    StringColumn.create("role", models.stream().map(Entry::role).toList()),
-                    LongColumn.create("parameters", models.stream().mapToLong(Entry::parameters).toArray()),
-                    DoubleColumn.create("lm_loss", models.stream().mapToDouble(Entry::lmLoss).toArray()),
-                    DoubleColumn.create("winogrande", models.stream().mapToDouble(Entry::winograndeAcc).toArray()));
-            return t;
+            return leaderboard().table();
         }
     }
 

@@ -273,6 +273,19 @@ public final class ActivationStats implements HtmlRenderable {
         return out;
     }
 
+    /**
+     * Block importance of each single layer ({@link #layerImportance()}) as a table: columns layer (0-based), bi; one
+     * row per layer. Plot it with {@code Figures.depthCurves(table, "layer", "bi")}.
+     */
+    public Table layerImportanceTable() {
+        double[] bi = layerImportance();
+        IntColumn layer = IntColumn.create("layer");
+        for (int l = 0; l < bi.length; l++) {
+            layer.append(l);
+        }
+        return Table.create("layer_importance", layer, DoubleColumn.create("bi", bi));
+    }
+
     /** Block importance of every contiguous block: columns start, length, end (inclusive), bi. */
     public Table blockImportanceTable() {
         IntColumn start = IntColumn.create("start"), length = IntColumn.create("length"), end = IntColumn.create("end");

@@ -4,12 +4,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
+import org.minitron4j.experiment.Leaderboard;
+import org.minitron4j.importance.ImportanceScores;
+import org.minitron4j.model.ModelConfig;
 import org.minitron4j.train.TrainingLog;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.NumericColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.Column;
@@ -21,12 +27,15 @@ import tech.tablesaw.plotly.traces.HeatmapTrace;
 import tech.tablesaw.plotly.traces.HistogramTrace;
 import tech.tablesaw.plotly.traces.ScatterTrace;
 import tech.tablesaw.plotly.traces.Trace;
+import tech.tablesaw.selection.Selection;
 
 /**
  * The figures of a pruning study as values: each factory reads a Tablesaw table (importance scores, depth metrics,
  * block searches, training logs, evaluation summaries) and returns a tablesaw-jsplot {@link Figure}, which renders
  * in a notebook or through {@link Html#figure}. Column names have defaults matching the library's tables; every
  * factory has an overload that takes them explicitly, and a missing column is reported with the ones present.
+ * Overloads take the library's results directly ({@link ImportanceScores}, several named {@link TrainingLog}s, a
+ * {@link Leaderboard}) and draw them with the same table-based code.
  */
 public final class Figures {
     private Figures() {
@@ -46,6 +55,68 @@ public final class Figures {
      */
     public static Figure headHeatmap(Table scores, String layerColumn, String headColumn, String scoreColumn) {
         return grid(scores, headColumn, layerColumn, scoreColumn, "Head importance", "head", "layer");
+    }
+
+    /**
+     * The head scores of {@code scores} ({@link ImportanceScores#headScores(int)} of every layer) as a layer × head
+     * heatmap, titled with the aggregation: the figure {@link #headHeatmap(Table)} draws from the filtered score table.
+     */
+    public static Figure headHeatmap(ImportanceScores scores) {
+        ModelConfig c = scores.config();
+        IntColumn layer = IntColumn.create("layer"), head = IntColumn.create("index");
+        DoubleColumn score = DoubleColumn.create("score");
+        for (int l = 0; l < c.numLayers(); l++) {
+            double[] h = scores.headScores(l);
+            for (int i = 0; i < h.length; i++) {
+                layer.append(l);
+                head.append(i);
+                score.append(h[i]);
+            }
+        }
+        return grid(Table.create("head importance", layer, head, score), "index", "layer", "score",
+                "Head importance (" + scores.aggregation().label() + ")", "head", "layer");
+    }
+
+    /** {@link #neuronHeatmap(ImportanceScores, int)} with at most {@value #NEURON_BUCKETS} buckets per layer. */
+    public static Figure neuronHeatmap(ImportanceScores scores) {
+        return neuronHeatmap(scores, NEURON_BUCKETS);
+    }
+
+    /** Buckets per layer of {@link #neuronHeatmap(ImportanceScores)}. */
+    public static final int NEURON_BUCKETS = 64;
+
+    /**
+     * MLP-neuron importance ({@link ImportanceScores#neuronScores(int)}) as a layer × neuron heatmap. With ffn neurons
+     * per layer and b = min(buckets, ffn), bucket j holds the neurons ⌊j·ffn/b⌋ .. ⌊(j+1)·ffn/b⌋ − 1 (by index, as
+     * the model stores them) and its colour is their mean score; columns are labelled with the bucket's first neuron.
+     * With buckets ≥ ffn every neuron is its own column.
+     */
+    public static Figure neuronHeatmap(ImportanceScores scores, int buckets) {
+        if (buckets < 1) {
+            throw new IllegalArgumentException("buckets must be at least 1, got " + buckets);
+        }
+        ModelConfig c = scores.config();
+        int ffn = c.intermediateSize(), b = Math.min(buckets, ffn);
+        IntColumn layer = IntColumn.create("layer"), first = IntColumn.create("neuron");
+        DoubleColumn mean = DoubleColumn.create("score");
+        for (int l = 0; l < c.numLayers(); l++) {
+            double[] n = scores.neuronScores(l);
+            for (int j = 0; j < b; j++) {
+                int from = (int) ((long) j * ffn / b), to = (int) ((long) (j + 1) * ffn / b);
+                double sum = 0;
+                for (int i = from; i < to; i++) {
+                    sum += n[i];
+                }
+                layer.append(l);
+                first.append(from);
+                mean.append(sum / (to - from));
+            }
+        }
+        String what = b == ffn ? "neuron" : "first neuron of bucket";
+        String title = "Neuron importance (" + scores.variant().label() + ", " + scores.aggregation().label()
+                + (b == ffn ? ")" : "; mean of " + b + " buckets of ~" + Math.round((double) ffn / b) + " neurons)");
+        return grid(Table.create("neuron importance", layer, first, mean), "neuron", "layer", "score", title, what,
+                "layer");
     }
 
     /** The distribution of {@code score} values as a histogram. */
@@ -132,6 +203,53 @@ public final class Figures {
         return trainingCurves(log, "step", losses, alphas);
     }
 
+    /**
+     * Several named runs on one figure: for each log (in the map's order) and each of {@code columns}, one curve
+     * against {@code step}, named after the run (or "run column" when several columns are drawn). With no columns,
+     * every column whose name contains {@code loss} (α columns excluded) of any log is drawn. A log without a column
+     * simply has no curve for it; NaN steps (validation not measured) are skipped, so each line joins its points.
+     *
+     * @throws IllegalArgumentException when there is no log, or no log has one of {@code columns} (or any loss column)
+     */
+    public static Figure trainingCurves(Map<String, TrainingLog> logs, String... columns) {
+        if (logs.isEmpty()) {
+            throw new IllegalArgumentException("no training logs to plot");
+        }
+        Map<String, Table> tables = new LinkedHashMap<>();
+        logs.forEach((name, log) -> tables.put(name, log.table()));
+        LinkedHashSet<String> present = new LinkedHashSet<>();
+        tables.values().forEach(t -> present.addAll(numericColumnsExcept(t, List.of("step"))));
+        List<String> wanted = new ArrayList<>(List.of(columns));
+        if (wanted.isEmpty()) {
+            for (String name : present) {
+                if (!name.toLowerCase().startsWith("alpha") && name.toLowerCase().contains("loss")) {
+                    wanted.add(name);
+                }
+            }
+            if (wanted.isEmpty()) {
+                throw new IllegalArgumentException("no loss column in the training logs " + logs.keySet()
+                        + " (columns: " + present + ")");
+            }
+        }
+        for (String name : wanted) {
+            if (!present.contains(name)) {
+                throw new IllegalArgumentException("no training log of " + logs.keySet() + " has a column '" + name
+                        + "' (columns: " + present + ")");
+            }
+        }
+        List<Trace> traces = new ArrayList<>();
+        tables.forEach((run, t) -> {
+            for (String name : wanted) {
+                if (t.containsColumn(name)) {
+                    traces.add(series(numbers(t, "step"), numbers(t, name), wanted.size() == 1 ? run : run + " " + name,
+                            false));
+                }
+            }
+        });
+        Layout layout = layout("Training", "step", wanted.size() == 1 ? wanted.get(0) : "loss").showLegend(true).build();
+        return new Figure(layout, traces.toArray(Trace[]::new));
+    }
+
     /** {@code losses} against {@code stepColumn} on the left axis, {@code secondary} (e.g. α) on a right axis. */
     public static Figure trainingCurves(Table log, String stepColumn, List<String> losses, List<String> secondary) {
         if (losses.isEmpty() && secondary.isEmpty()) {
@@ -175,6 +293,45 @@ public final class Figures {
         });
         Layout layout = layout(metric + " vs parameters", parametersColumn, metric).showLegend(groups != null).build();
         return new Figure(layout, traces.toArray(Trace[]::new));
+    }
+
+    /**
+     * {@code metric} against parameter count, one labelled point per row of {@code board} that has both (rows not
+     * measured are left out), one series per role when any row has a role: {@link #versusParameters(Table, String,
+     * String, String, String)} of {@link Leaderboard#table()}.
+     */
+    public static Figure versusParameters(Leaderboard board, String metric) {
+        Table t = measured(board, metric, true);
+        boolean roles = t.stringColumn("role").asList().stream().anyMatch(r -> !r.isEmpty());
+        return versusParameters(t, "parameters", metric, "model", roles ? "role" : null);
+    }
+
+    /**
+     * Every row of {@code board} that measured {@code metric} as a bar, best first ({@link #leaderboard(Table, String,
+     * String, int, boolean)} of {@link Leaderboard#table()}); {@code higherIsBetter} false for a loss.
+     */
+    public static Figure leaderboard(Leaderboard board, String metric, boolean higherIsBetter) {
+        Table t = measured(board, metric, false);
+        return leaderboard(t, "model", metric, t.rowCount(), higherIsBetter);
+    }
+
+    /** The rows of {@code board}'s table that measured {@code metric} (and know their parameters, when asked). */
+    private static Table measured(Leaderboard board, String metric, boolean needParameters) {
+        if (!board.metrics().contains(metric)) {
+            throw new IllegalArgumentException("leaderboard '" + board.title() + "' has no metric '" + metric
+                    + "' (metrics: " + board.metrics() + ")");
+        }
+        Table t = board.table();
+        Selection keep = t.doubleColumn(metric).isNotMissing();
+        if (needParameters) {
+            keep = keep.and(t.longColumn("parameters").isNotMissing());
+        }
+        Table rows = t.where(keep);
+        if (rows.rowCount() == 0) {
+            throw new IllegalArgumentException("no row of leaderboard '" + board.title() + "' has measured '" + metric
+                    + "'" + (needParameters ? " and knows its parameter count" : ""));
+        }
+        return rows;
     }
 
     /** The best 20 architecture candidates by {@code score} (higher is better), from columns {@code candidate}, {@code score}. */

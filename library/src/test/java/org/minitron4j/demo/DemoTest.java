@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minitron4j.Progress;
@@ -18,9 +19,26 @@ import org.minitron4j.model.Tokenizer;
 import org.minitron4j.plot.Html;
 import org.minitron4j.tinyworld.TinyWorld;
 import org.minitron4j.tinyworld.TinyWorldOptions;
+import tech.tablesaw.api.ColumnType;
+import tech.tablesaw.api.Table;
 
 /** The demo pipeline end to end on a tiny world and an untrained teacher (the numbers are meaningless; the plumbing is not). */
 class DemoTest {
+    @Test
+    void resultsTableKeepsItsColumnsThroughTheLeaderboard() {
+        Demo.Results r = new Demo.Results(List.of(new Demo.Entry("teacher", "teacher", 1000, 2.5, 0.7, 0.02),
+                new Demo.Entry("depth, distilled", "distilled", 550, 3.0, 0.6, 0.03)), 1.0, Path.of("report.html"));
+        Table t = r.table();
+        assertEquals("demo results", t.name());
+        assertEquals(List.of("model", "role", "parameters", "lm_loss", "winogrande"), t.columnNames());
+        assertEquals(ColumnType.LONG, t.column("parameters").type());
+        assertEquals(List.of("teacher", "depth, distilled"), t.stringColumn("model").asList());
+        assertEquals(List.of("teacher", "distilled"), t.stringColumn("role").asList());
+        assertEquals(List.of(1000L, 550L), t.longColumn("parameters").asList());
+        assertEquals(List.of(2.5, 3.0), t.doubleColumn("lm_loss").asList());
+        assertEquals(List.of(0.7, 0.6), t.doubleColumn("winogrande").asList());
+    }
+
     @Test
     void runsEveryStageAndWritesAReportWithPlotsAndResults(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("world");

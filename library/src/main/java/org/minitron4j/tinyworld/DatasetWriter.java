@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JsonMappers;
 
 /** Writes all TinyWorld files; see {@link TinyWorld#generate}. */
 final class DatasetWriter {
@@ -118,7 +119,7 @@ final class DatasetWriter {
     }
 
     private static void writeStories(Path file, List<SceneTasks.StoryEnding> items) throws IOException {
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = JsonMappers.shared();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (SceneTasks.StoryEnding it : items) {
                 w.write(json.writeValueAsString(it.json()));

@@ -146,12 +146,7 @@ public final class TinyWorld {
         Collections.sort(people);
         List<Entity> out = new ArrayList<>();
         for (String p : people) {
-            Map<Attribute, Integer> lv = new EnumMap<>(Attribute.class);
-            lv.put(S, 1 + rng.nextInt(4));
-            lv.put(V, 1 + rng.nextInt(4));
-            lv.put(F, 1 + rng.nextInt(4));
-            out.add(new Entity(p, Entity.Kind.PERSON, lv, null, PLACES[rng.nextInt(PLACES.length)], foods(rng),
-                    rng.nextInt(ACTIVITIES.length), TIMES[rng.nextInt(TIMES.length)], null));
+            out.add(randomPerson(p, rng));
         }
         for (String a : ANIMALS) {
             String[] t = a.split(" ");
@@ -196,14 +191,19 @@ public final class TinyWorld {
         shuffle(villagerNames, rng);
         List<Entity> villagers = new ArrayList<>();
         for (String v : villagerNames) {
-            Map<Attribute, Integer> lv = new EnumMap<>(Attribute.class);
-            lv.put(S, 1 + rng.nextInt(4));
-            lv.put(V, 1 + rng.nextInt(4));
-            lv.put(F, 1 + rng.nextInt(4));
-            villagers.add(new Entity(v, Entity.Kind.PERSON, lv, null, PLACES[rng.nextInt(PLACES.length)], foods(rng),
-                    rng.nextInt(ACTIVITIES.length), TIMES[rng.nextInt(TIMES.length)], null));
+            villagers.add(randomPerson(v, rng));
         }
         return new TinyWorld(seed, out, villagers, Collections.unmodifiableMap(friends));
+    }
+
+    /** A person with random size, speed and strength levels, home, foods and habit (drawn in that order). */
+    private static Entity randomPerson(String name, SplittableRandom rng) {
+        Map<Attribute, Integer> lv = new EnumMap<>(Attribute.class);
+        lv.put(S, 1 + rng.nextInt(4));
+        lv.put(V, 1 + rng.nextInt(4));
+        lv.put(F, 1 + rng.nextInt(4));
+        return new Entity(name, Entity.Kind.PERSON, lv, null, PLACES[rng.nextInt(PLACES.length)], foods(rng),
+                rng.nextInt(ACTIVITIES.length), TIMES[rng.nextInt(TIMES.length)], null);
     }
 
     private static List<String> foods(SplittableRandom rng) {

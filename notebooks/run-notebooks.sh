@@ -8,14 +8,16 @@
 #   1. the Jupyter client (jupyter-nbconvert, python3-nbclient, jupyter-client, python3-ipykernel, from Debian);
 #   2. the Kotlin kernel 0.11.0-398 from Maven Central (notebooks/kernel/pom.xml, JNA pinned to 5.17.0 for DJL),
 #      with kernels/kotlin/kernel.json and a WARN logback.xml, under $MINITRON4J_KERNEL_HOME;
-#   3. the library jar (library/target/minitron4j.jar + library/target/lib/*.jar), rebuilt when sources changed;
+#   3. the library jar (library/target/minitron4j.jar + library/target/lib/*.jar), rebuilt when sources changed, and
+#      the descriptor that makes `%use minitron4j` load it ($MINITRON4J_LIBRARIES_DIR/minitron4j.json);
 # then executes each notebook (any cell error fails the script), exports it to HTML, and opens the HTML in headless
 # Chromium (installed on demand): a notebook with figures fails the check unless plotly drew every one of them.
 #
 # Options:
-#   --in-place          write executed notebooks over the committed ones (for committing full-size outputs);
+#   --in-place          write executed notebooks over the committed ones (for committing full-size outputs), each
+#                       figure with a still picture for viewers that run no scripts (notebooks/static_figures.py);
 #                       HTML exports and browser checks still go to the output dir
-#   --setup-only        install and build, execute nothing
+#   --setup-only        install and build, execute nothing: afterwards `%use minitron4j` works in any Kotlin notebook
 #   --no-browser-check  skip Chromium
 #   -h, --help          this text
 #
@@ -25,7 +27,8 @@
 #   MINITRON4J_KERNEL_HOME        where the kernel lives (default ~/.cache/minitron4j/jupyter); JUPYTER_PATH points here
 #   MINITRON4J_KERNEL_XMX         the kernel JVM's -Xmx, written into kernel.json (default 8g)
 #   MINITRON4J_CELL_TIMEOUT       seconds per cell (default 900)
-# The notebooks find the library through MINITRON4J_HOME (set here to the repository root).
+#   MINITRON4J_LIBRARIES_DIR      the Kotlin kernel's local library descriptors (default ~/.jupyter_kotlin/libraries)
+# Notebooks start with `%use minitron4j`; they find the data next to the library's jar (or MINITRON4J_HOME).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +36,7 @@ OUT_DIR="${OUT:-/tmp/minitron4j-notebooks}"
 KERNEL_HOME="${MINITRON4J_KERNEL_HOME:-$HOME/.cache/minitron4j/jupyter}"
 KERNEL_DIR="$KERNEL_HOME/kernels/kotlin"
 KERNEL_XMX="${MINITRON4J_KERNEL_XMX:-8g}"
+LIBRARIES_DIR="${MINITRON4J_LIBRARIES_DIR:-$HOME/.jupyter_kotlin/libraries}"
 CELL_TIMEOUT="${MINITRON4J_CELL_TIMEOUT:-900}"
 export MINITRON4J_NOTEBOOK_BUDGET="${MINITRON4J_NOTEBOOK_BUDGET:-full}"
 export MINITRON4J_HOME="$ROOT"
@@ -160,6 +164,24 @@ else
   (cd "$ROOT" && mvn -q -B -ntp -DskipTests package) >&2
 fi
 
+# ---------------------------------------------------------------------------------------------------------------
+# `%use minitron4j` in a notebook reads this descriptor (the kernel's local library folder): the library jar and its
+# runtime jars from this checkout; slf4j jars are left out (the kernel has its own logging). The jar's integration
+# (META-INF/kotlin-jupyter-libraries) then adds the imports, PyTorch threads and the default progress line.
+step "%use minitron4j descriptor in $LIBRARIES_DIR"
+mkdir -p "$LIBRARIES_DIR"
+python3 - "$ROOT" "$LIBRARIES_DIR/minitron4j.json" <<'PY'
+import glob, json, os, sys
+root, out = sys.argv[1], sys.argv[2]
+jars = [os.path.join(root, "library/target/minitron4j.jar")] + sorted(
+    j for j in glob.glob(os.path.join(root, "library/target/lib/*.jar")) if not os.path.basename(j).startswith("slf4j-"))
+descriptor = {"description": "minitron4j: Minitron pruning and distillation (" + root + ")", "dependencies": jars}
+with open(out + ".tmp", "w") as f:
+    json.dump(descriptor, f, indent=1)
+os.replace(out + ".tmp", out)
+print(f"{len(jars)} jars", file=sys.stderr)
+PY
+
 if [ "$SETUP_ONLY" -eq 1 ]; then
   end_step
   log "[notebooks] setup done in $((SECONDS - START)) s"
@@ -210,6 +232,20 @@ for executed in "${EXECUTED[@]}"; do
   log "plotly drew $drawn of $figures figures (DOM after scripts: $OUT_DIR/$name.dom.html, picture: $OUT_DIR/$name.png)"
   [ "$drawn" -ge "$figures" ] || fail "$name: plotly drew $drawn of $figures figures in headless Chromium"
   [ -s "$OUT_DIR/$name.png" ] || fail "$name: no screenshot"
+
+  if [ "$IN_PLACE" -eq 1 ]; then
+    # Committed notebooks carry a still picture of each figure for viewers that run no scripts (static_figures.py).
+    step "still pictures of $name's figures"
+    python3 "$ROOT/notebooks/static_figures.py" --prepare "$html" "$OUT_DIR/$name.grab.html"
+    profile="$(mktemp -d)"
+    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile" \
+      --window-size=1280,2000 --virtual-time-budget=30000 --dump-dom "file://$OUT_DIR/$name.grab.html" \
+      >"$OUT_DIR/$name.grab.dom.html" 2>/dev/null || true
+    rm -rf "$profile"
+    python3 "$ROOT/notebooks/static_figures.py" "$executed" "$OUT_DIR/$name.grab.dom.html" \
+      || fail "$name: no still pictures of its figures"
+  fi
 done
 end_step
 log "[notebooks] OK: ${#EXECUTED[@]} notebooks in $((SECONDS - START)) s; outputs in $OUT_DIR"

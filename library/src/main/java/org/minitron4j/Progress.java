@@ -4,7 +4,9 @@ import java.util.function.Consumer;
 
 /**
  * Receives progress of long work (calibration, evaluation, training) as (task, done, total) updates. The CLI shows a
- * progress bar on stderr, notebooks a live line in the cell; library code only calls {@link #update}.
+ * progress bar on stderr, notebooks a live line in the cell; library code only calls {@link #update}. Calls that take
+ * no progress argument report to {@link #current()}: nothing, unless a default was installed with
+ * {@link #setDefault} (the notebook integration installs its live line when a notebook loads the library).
  */
 @FunctionalInterface
 public interface Progress {
@@ -13,6 +15,16 @@ public interface Progress {
 
     /** Ignores every update. */
     Progress NONE = (task, done, total, detail) -> { };
+
+    /** The default display of calls given no {@code Progress}: {@link #NONE} until {@link #setDefault} installs one. */
+    static Progress current() {
+        return DefaultProgress.current;
+    }
+
+    /** Installs the display that calls given no {@code Progress} report to (process-wide; {@link #NONE} turns it off). */
+    static void setDefault(Progress progress) {
+        DefaultProgress.current = java.util.Objects.requireNonNull(progress, "progress");
+    }
 
     /** A text progress bar on stderr (one bar per task, closed when done reaches total). */
     static Progress stderr() {

@@ -164,7 +164,7 @@ final class DistillCommand implements Runnable {
             int[] validationTokens = validation == null ? null : read(validation, "--validation", s.config().vocabSize());
             cfg.save(configFile);
             Checkpointing ck = Checkpointing.to(out.resolve(CHECKPOINTS)).withEvery(checkpointEvery).withResume(resume);
-            Distillation.Result r = Distillation.run(s, t, trainTokens, validationTokens, cfg, ck, Progress.stderr());
+            Distillation.Result r = Distillation.of(t, cfg).withCheckpointing(ck).withProgress(Progress.stderr()).run(s, trainTokens, validationTokens);
             Checkpoints.save(s, out, Checkpoints.SaveOptions.defaults().withTokenizerFrom(student));
             r.log().writeCsv(out.resolve(LOG_FILE));
             if (json) {
@@ -191,7 +191,7 @@ final class DistillCommand implements Runnable {
             if (!mapping.isEmpty()) {
                 throw new InvalidInputException("--intermediate " + intermediate + " needs --teacher");
             }
-            return DistillationConfig.clmOnly(train).withClm(clmWeight == null ? 1.0 : clmWeight);
+            return DistillationConfig.clmOnly(train).withClmWeight(clmWeight == null ? 1.0 : clmWeight);
         }
         DistillationConfig c = DistillationConfig.defaults(train)
                 .withLogitLoss(LogitLoss.parse(logitLoss))
@@ -199,7 +199,7 @@ final class DistillCommand implements Runnable {
                 .withJsdBeta(jsdBeta)
                 .withTopK(topK)
                 .withIntermediate(mapping, HiddenLoss.parse(intermediateLoss))
-                .withClm(clmWeight == null ? 0.0 : clmWeight);
+                .withClmWeight(clmWeight == null ? 0.0 : clmWeight);
         switch (alpha.toLowerCase(Locale.ROOT)) {
             case "dynamic": return c.withWeighting(LossWeighting.DYNAMIC);
             case "balancer": return c.withWeighting(LossWeighting.BALANCER);

@@ -3,12 +3,14 @@ package org.minitron4j.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import java.util.List;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.MultipleChoice;
 import org.minitron4j.eval.MultipleChoiceItem;
@@ -103,8 +105,8 @@ final class EvalCommand implements Runnable {
             Flags.fitsContext("--seq-len " + len, len, model.config().maxSequenceLength());
             // a token file or the EOD convention: one stream; text by default: each document on its own
             LmLoss.Result r = preTokenized || appendEos
-                    ? LmLoss.evaluate(model, docs.tokens(), len, batchSize, Progress.stderr())
-                    : LmLoss.evaluate(model, docs, len, batchSize, Progress.stderr());
+                    ? LmLoss.evaluate(model, docs.tokens(), new LmLossOptions(len, batchSize, Set.of()), Progress.stderr())
+                    : LmLoss.evaluate(model, docs, new LmLossOptions(len, batchSize, Set.of()), Progress.stderr());
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("task", "lm-loss");

@@ -29,7 +29,7 @@ final class ImportanceCommand implements Runnable {
     StreamOptions streamOptions;
 
     @Mixin
-    CalibrationOptions calibration;
+    CalibrationFlags calibration;
 
     @Option(names = "--out", required = true, description = "Output folder (created).")
     Path out;

@@ -44,7 +44,7 @@ final class PruneCommand implements Runnable {
     String ranking;
 
     @Mixin
-    CalibrationOptions calibration;
+    CalibrationFlags calibration;
 
     @Option(names = "--hidden", description = "Target hidden_size.")
     Integer hidden;

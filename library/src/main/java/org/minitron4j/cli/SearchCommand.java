@@ -16,6 +16,7 @@ import org.minitron4j.data.TokenSource;
 import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.CalibrationOptions;
 import org.minitron4j.importance.ImportanceRanking;
 import org.minitron4j.importance.MlpVariant;
 import org.minitron4j.model.Model;
@@ -158,8 +159,7 @@ final class SearchCommand implements Runnable {
                 validationTokens = read(validation, "--validation", vocab);
             }
             ImportanceRanking ranking = scores != null ? PruneCommand.loadScores(scores, model.config())
-                    : Calibration.run(model, read(calibration, "--calibration", vocab), calibrationSamples, seqLen, seed,
-                            batchSize, Progress.stderr()).scores(Aggregation.PAPER, MlpVariant.PAPER);
+                    : Calibration.run(model, read(calibration, "--calibration", vocab), new CalibrationOptions(calibrationSamples, seqLen, batchSize, seed, Calibration.DEFAULT_BLOCKS), Progress.stderr()).scores(Aggregation.PAPER, MlpVariant.PAPER);
             System.err.printf(Locale.ROOT, "search: budget %,d ± %s, up to %d candidates, %d retraining steps each%n", budget,
                     tolerance, candidates, steps);
             SearchResult result = ArchitectureSearch.run(model, ranking, budget, space, opts, trainTokens, validationTokens,

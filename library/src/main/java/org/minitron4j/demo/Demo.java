@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.minitron4j.data.TokenSource;
 import org.minitron4j.distill.Distillation;
 import org.minitron4j.distill.DistillationConfig;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeItem;
@@ -28,6 +30,7 @@ import org.minitron4j.html.Fragments;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.CalibrationOptions;
 import org.minitron4j.importance.ImportanceScores;
 import org.minitron4j.importance.MlpVariant;
 import org.minitron4j.model.Checkpoints;
@@ -130,7 +133,7 @@ public final class Demo {
             Evaluator eval = new Evaluator(tok, validation, items, wg, progress);
             entries.add(eval.entry("teacher", "teacher", teacher));
 
-            ActivationStats stats = Calibration.run(teacher, calibration, o.calibrationSamples(), 128, o.seed(), 16, progress);
+            ActivationStats stats = Calibration.run(teacher, calibration, new CalibrationOptions(o.calibrationSamples(), 128, 16, o.seed(), Calibration.DEFAULT_BLOCKS), progress);
             ImportanceScores scores = stats.scores(Aggregation.PAPER, MlpVariant.PAPER);
             Table heads = scores.table().where(scores.table().stringColumn("component").isEqualTo("head"));
             sections.add("<h2>Importance (one calibration pass, batch=L2, sequence=mean)</h2>"
@@ -153,8 +156,7 @@ public final class Demo {
                     // The CLI's distill schedule (cosine to lr/10 after 10% warmup), so headroom.sh reproduces it.
                     TrainConfig train0 = TrainConfig.of(o.distillSteps(), 16, 128, 5e-4)
                             .withLogging(Math.max(1, o.distillSteps() / 50), 0, 0).withSeed(o.seed());
-                    Distillation.Result r = Distillation.run(student, teacher, train, null, DistillationConfig.defaults(train0),
-                            progress);
+                    Distillation.Result r = Distillation.of(teacher, DistillationConfig.defaults(train0)).withProgress(progress).run(student, train, null);
                     entries.add(eval.entry(s.name() + ", distilled", "distilled", student));
                     studentRows.add("<h3>" + Fragments.escape(s.name()) + "</h3><p>"
                             + Fragments.escape(pruned.report().toString()) + "</p><p>" + Fragments.escape(r.toString())
@@ -208,7 +210,7 @@ public final class Demo {
     private record Evaluator(Tokenizer tok, int[] validation, List<WinograndeItem> items, WinograndeOptions options,
                              Progress progress) {
         Entry entry(String name, String role, Model m) {
-            double loss = LmLoss.evaluate(m, validation, 128, 16, progress).loss();
+            double loss = LmLoss.evaluate(m, validation, new LmLossOptions(128, 16, Set.of()), progress).loss();
             var wg = Winogrande.evaluate(items, tok, new ModelScorer(m, 8192, progress), options);
             return new Entry(name, role, m.parameterCount(), loss, wg.acc(), wg.accStderr());
         }

@@ -1,5 +1,6 @@
 package org.minitron4j.distill;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ import org.minitron4j.train.TrainConfig;
  * @param clmWeight w_clm; 0 turns the CLM loss off (2408.11796 distils with the logit loss alone)
  * @param alpha     α for {@link LossWeighting#FIXED}; 1 with the other weightings, which compute their own
  */
+@RecordBuilder
 public record DistillationConfig(
         LogitLoss logitLoss,
         double temperature,
@@ -42,7 +44,7 @@ public record DistillationConfig(
         double clmWeight,
         LossWeighting weighting,
         double alpha,
-        TrainConfig train) {
+        TrainConfig train) implements DistillationConfigBuilder.With {
 
 
     public DistillationConfig {
@@ -104,59 +106,18 @@ public record DistillationConfig(
         return logitLoss != LogitLoss.NONE || !intermediate.isEmpty();
     }
 
-    public DistillationConfig withLogitLoss(LogitLoss l) {
-        return new DistillationConfig(l, temperature, temperatureSquared, jsdBeta, topK, intermediate, intermediateSite,
-                intermediateLoss, clmWeight, weighting, alpha, train);
-    }
-
     /** Temperature τ and whether the logit loss is multiplied by τ². */
     public DistillationConfig withTemperature(double tau, boolean squared) {
-        return new DistillationConfig(logitLoss, tau, squared, jsdBeta, topK, intermediate, intermediateSite,
-                intermediateLoss, clmWeight, weighting, alpha, train);
-    }
-
-    public DistillationConfig withJsdBeta(double beta) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, beta, topK, intermediate,
-                intermediateSite, intermediateLoss, clmWeight, weighting, alpha, train);
-    }
-
-    /** Restricts the logit loss to the teacher's top-k tokens per position (0 = the full vocabulary). */
-    public DistillationConfig withTopK(int k) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, k, intermediate,
-                intermediateSite, intermediateLoss, clmWeight, weighting, alpha, train);
+        return with(b -> b.temperature(tau).temperatureSquared(squared));
     }
 
     public DistillationConfig withIntermediate(LayerMapping mapping, HiddenLoss loss) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, mapping,
-                intermediateSite, loss, clmWeight, weighting, alpha, train);
-    }
-
-    public DistillationConfig withIntermediateSite(Site site) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate, site,
-                intermediateLoss, clmWeight, weighting, alpha, train);
-    }
-
-    /** Adds w·L_CLM to the total (0 = off). */
-    public DistillationConfig withClm(double weight) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
-                intermediateSite, intermediateLoss, weight, weighting, alpha, train);
+        return with(b -> b.intermediate(mapping).intermediateLoss(loss));
     }
 
     /** {@link LossWeighting#FIXED} weighting with a constant α for L_is. */
     public DistillationConfig withFixedAlpha(double a) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
-                intermediateSite, intermediateLoss, clmWeight, LossWeighting.FIXED, a, train);
-    }
-
-    /** The weighting of L_is; a weighting other than FIXED needs alpha 1 (see {@link #withFixedAlpha}). */
-    public DistillationConfig withWeighting(LossWeighting w) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
-                intermediateSite, intermediateLoss, clmWeight, w, alpha, train);
-    }
-
-    public DistillationConfig withTrain(TrainConfig t) {
-        return new DistillationConfig(logitLoss, temperature, temperatureSquared, jsdBeta, topK, intermediate,
-                intermediateSite, intermediateLoss, clmWeight, weighting, alpha, t);
+        return with(b -> b.weighting(LossWeighting.FIXED).alpha(a));
     }
 
     /** Pretty-printed JSON; {@link #fromJson} reads it back to an equal config. */

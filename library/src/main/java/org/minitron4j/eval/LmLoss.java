@@ -46,18 +46,23 @@ public final class LmLoss {
         }
     }
 
-    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize) {
-        return evaluate(model, tokens, seqLen, batchSize, Progress.NONE);
+    /** The loss on {@code tokens} with {@link LmLossOptions#defaults()}, reporting to {@link Progress#current()}. */
+    public static Result evaluate(Transformer model, int[] tokens) {
+        return evaluate(model, tokens, LmLossOptions.defaults());
     }
 
-    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize, Progress progress) {
-        return evaluate(model, tokens, seqLen, batchSize, Set.of(), progress);
+    /** The loss on {@code tokens}, reporting to {@link Progress#current()}. */
+    public static Result evaluate(Transformer model, int[] tokens, LmLossOptions options) {
+        return evaluate(model, tokens, options, Progress.current());
     }
 
-    /** The loss of the model with {@code skippedLayers} bypassed, as if they were removed (for depth metrics). */
-    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize, Set<Integer> skippedLayers,
-                                  Progress progress) {
-        checkShape(model, seqLen, batchSize);
+    /**
+     * The mean next-token loss on {@code tokens}, cut into consecutive windows of {@code options.seqLen()} predicted
+     * tokens (each window's first token is context only), with {@code options.skippedLayers()} bypassed.
+     */
+    public static Result evaluate(Transformer model, int[] tokens, LmLossOptions options, Progress progress) {
+        int seqLen = options.seqLenFor(model);
+        checkShape(model, seqLen, options.batchSize());
         if (tokens.length < 2) {
             throw new InvalidInputException("need at least 2 tokens to score, got " + tokens.length);
         }
@@ -65,7 +70,13 @@ public final class LmLoss {
         for (int[] w : Batches.evalWindows(tokens, seqLen)) {
             windows.add(new Batches.Window(w, w.length - 1));
         }
-        return score(model, windows, batchSize, Forward.options().withSkippedLayers(skippedLayers), progress);
+        return score(model, windows, options.batchSize(), Forward.options().withSkippedLayers(options.skippedLayers()),
+                progress);
+    }
+
+    /** {@link #evaluate(Transformer, int[], LmLossOptions)} with {@code seqLen} and {@code batchSize}, silently. */
+    public static Result evaluate(Transformer model, int[] tokens, int seqLen, int batchSize) {
+        return evaluate(model, tokens, new LmLossOptions(seqLen, batchSize, Set.of()), Progress.NONE);
     }
 
     /**
@@ -74,8 +85,10 @@ public final class LmLoss {
      * every token but each document's first (the BOS where the tokenizer adds one, the harness's prefix token) is
      * predicted exactly once, from context of its own document only. A document of one token has nothing to predict.
      */
-    public static Result evaluate(Transformer model, TokenSource.Documents documents, int seqLen, int batchSize,
+    public static Result evaluate(Transformer model, TokenSource.Documents documents, LmLossOptions options,
                                   Progress progress) {
+        int seqLen = options.seqLenFor(model);
+        int batchSize = options.batchSize();
         checkShape(model, seqLen, batchSize);
         List<Batches.Window> windows = new ArrayList<>();
         for (int i = 0; i < documents.count(); i++) {
@@ -85,7 +98,7 @@ public final class LmLoss {
             throw new InvalidInputException("need a document of at least 2 tokens to score, got " + documents.count()
                     + " documents of " + documents.tokens().length + " tokens in all");
         }
-        return score(model, windows, batchSize, Forward.options(), progress);
+        return score(model, windows, batchSize, Forward.options().withSkippedLayers(options.skippedLayers()), progress);
     }
 
     private static void checkShape(Transformer model, int seqLen, int batchSize) {

@@ -1,5 +1,6 @@
 package org.minitron4j.eval;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.List;
 
 /**
@@ -10,7 +11,9 @@ import java.util.List;
  * @param fewshot the pool the examples are drawn from (needed when shots &gt; 0)
  * @param seed seed of the {@link java.util.Random} that draws the examples
  */
-public record WinograndeOptions(int limit, int shots, List<WinograndeItem> fewshot, long seed) {
+@RecordBuilder
+public record WinograndeOptions(int limit, int shots, List<WinograndeItem> fewshot, long seed)
+        implements WinograndeOptionsBuilder.With {
     public WinograndeOptions {
         fewshot = fewshot == null ? List.of() : List.copyOf(fewshot);
     }
@@ -20,13 +23,8 @@ public record WinograndeOptions(int limit, int shots, List<WinograndeItem> fewsh
         return new WinograndeOptions(0, 0, List.of(), 1234);
     }
 
-    /** A copy scoring only the first {@code limit} items. */
-    public WinograndeOptions withLimit(int limit) {
-        return new WinograndeOptions(limit, shots, fewshot, seed);
-    }
-
     /** A copy with {@code shots} examples drawn from {@code fewshot} with {@code seed}. */
     public WinograndeOptions withFewshot(int shots, List<WinograndeItem> fewshot, long seed) {
-        return new WinograndeOptions(limit, shots, fewshot, seed);
+        return with(b -> b.shots(shots).fewshot(fewshot).seed(seed));
     }
 }

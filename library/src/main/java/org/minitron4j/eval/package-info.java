@@ -5,6 +5,8 @@
  * metrics. The model side implements {@link org.minitron4j.eval.LoglikelihoodScorer} ({@link
  * org.minitron4j.eval.ModelScorer} for in-memory and streamed models); results ({@link
  * org.minitron4j.eval.WinograndeResult}, {@link org.minitron4j.eval.MultipleChoiceResult}) carry a per-item table.
+ * {@link org.minitron4j.eval.EvalSuite} names what a study measures on every model (LM loss with {@link
+ * org.minitron4j.eval.LmLossOptions}, Winogrande, multiple choice) so each model is measured the same way.
  */
 @NullMarked
 package org.minitron4j.eval;

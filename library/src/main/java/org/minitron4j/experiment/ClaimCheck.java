@@ -1,5 +1,6 @@
 package org.minitron4j.experiment;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.Objects;
 import org.minitron4j.html.Fragments;
 import org.minitron4j.html.HtmlRenderable;
@@ -16,8 +17,17 @@ import org.minitron4j.html.HtmlRenderable;
  * @param verdict     held, did not hold, or inconclusive (differences within noise, or the measure saturated)
  * @param reason      one sentence: which numbers decided the verdict
  */
+@RecordBuilder
 public record ClaimCheck(String claim, String paper, String paperResult, String ourResult, Verdict verdict,
                          String reason) implements HtmlRenderable {
+
+    /**
+     * A check built with named parts: {@code ClaimCheck.about("…").paper("…").paperResult("…").ourResult("…")
+     * .verdict(Verdict.of(held)).reason("…").build()}.
+     */
+    public static ClaimCheckBuilder about(String claim) {
+        return ClaimCheckBuilder.builder().claim(claim);
+    }
 
     /** Whether a claim held at this scale. */
     public enum Verdict {

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.distill.Distillation;
+import org.minitron4j.eval.EvalSuite;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.eval.MultipleChoiceResult;
 import org.minitron4j.eval.WinograndeResult;
@@ -37,8 +38,9 @@ import tech.tablesaw.api.Table;
  * one line per model:
  *
  * <pre>{@code
- * val board = Leaderboard("results")
- * board.add("teacher", "teacher", teacher).lmLoss(LmLoss.evaluate(teacher, validation, 128, 16)).winogrande(wg)
+ * val board = Leaderboard.of(EvalSuite.of(tok).withLmTokens(validation).withWinogrande(items))
+ * board.measure("teacher", "teacher", teacher)         // LM loss and Winogrande, measured by the suite
+ * board.add("run 3", "distilled", student).training(run).lmLoss(loss)   // or results added one by one
  * board.row("teacher").metric("seconds", 12.5)
  * }</pre>
  *
@@ -57,6 +59,7 @@ public final class Leaderboard implements HtmlRenderable {
     public static final List<String> FIXED_COLUMNS = List.of("model", "role", "parameters", "parameter_share");
 
     private final String title;
+    private final @Nullable EvalSuite suite;
     private final Map<String, Row> rows = new LinkedHashMap<>();
     private final Set<String> metrics = new LinkedHashSet<>();
     private @Nullable String reference;
@@ -68,7 +71,22 @@ public final class Leaderboard implements HtmlRenderable {
 
     /** An empty board; {@code title} names its table. */
     public Leaderboard(String title) {
+        this(title, null);
+    }
+
+    private Leaderboard(String title, @Nullable EvalSuite suite) {
         this.title = title;
+        this.suite = suite;
+    }
+
+    /** An empty board titled "results" whose {@link #measure} measures models with {@code suite}. */
+    public static Leaderboard of(EvalSuite suite) {
+        return of("results", suite);
+    }
+
+    /** An empty board titled {@code title} whose {@link #measure} measures models with {@code suite}. */
+    public static Leaderboard of(String title, EvalSuite suite) {
+        return new Leaderboard(title, suite);
     }
 
     /** The board's title, which names its {@link #table()} and captions its HTML. */
@@ -142,6 +160,18 @@ public final class Leaderboard implements HtmlRenderable {
         /** {@code winogrande}: accuracy in [0, 1], and {@code winogrande_stderr}. */
         public Row winogrande(WinograndeResult r) {
             return metric("winogrande", r.acc()).metric("winogrande" + STDERR, r.accStderr());
+        }
+
+        /** Every result of {@code m}: {@link #lmLoss}, {@link #winogrande} and {@link #multipleChoice}, as measured. */
+        public Row measurements(EvalSuite.Measurements m) {
+            if (m.lmLoss() != null) {
+                lmLoss(m.lmLoss());
+            }
+            if (m.winogrande() != null) {
+                winogrande(m.winogrande());
+            }
+            m.multipleChoice().forEach(this::multipleChoice);
+            return this;
         }
 
         /**
@@ -220,6 +250,20 @@ public final class Leaderboard implements HtmlRenderable {
         return add(name, role, config.parameterCount());
     }
 
+    /**
+     * A row for {@code model} with what the board's {@link EvalSuite} measures on it (LM loss, Winogrande,
+     * multiple-choice tasks), reporting to {@link org.minitron4j.Progress#current()}.
+     *
+     * @throws InvalidInputException when the board was made without a suite ({@link #of(EvalSuite)})
+     */
+    public Row measure(String name, @Nullable String role, Transformer model) {
+        if (suite == null) {
+            throw new InvalidInputException("leaderboard '" + title + "' has no evaluation suite to measure '" + name
+                    + "' with: make it with Leaderboard.of(suite), or add metrics to add(name, role, model)");
+        }
+        return add(name, role, model).measurements(suite.measure(model));
+    }
+
     /** A row of unknown size (e.g. a run that is not a model). */
     public Row add(String name, @Nullable String role) {
         return add(name, role, (Long) null);
@@ -271,7 +315,9 @@ public final class Leaderboard implements HtmlRenderable {
      * as a fraction. Returns this board.
      */
     public Leaderboard reference(String name) {
-        row(name);
+        if (name == null || name.isBlank()) {
+            throw new InvalidInputException("the reference row needs a name, got '" + name + "'");
+        }
         reference = name;
         return this;
     }

@@ -31,6 +31,11 @@ public final class Runs {
     }
 
     /** Runs the command line {@code args} (command first) with this process's PyTorch thread count; records it in {@code runDir}. */
+    /** {@link #record(Path, String...)} with the command line as a list. */
+    public static RunRecord record(Path runDir, java.util.List<String> args) {
+        return record(runDir, args.toArray(new String[0]));
+    }
+
     public static RunRecord record(Path runDir, String... args) {
         return record(Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads",
                 String.valueOf(Runtime.getRuntime().availableProcessors()))), runDir, args);

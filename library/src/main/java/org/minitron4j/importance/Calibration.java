@@ -54,11 +54,24 @@ public final class Calibration {
         return out;
     }
 
-    /** Calibrates on {@code samples} seeded windows of {@code seqLen} tokens drawn from {@code tokens}. */
-    public static ActivationStats run(Transformer model, int[] tokens, int samples, int seqLen, long seed, int batchSize,
-                                      Progress progress) {
-        List<int[]> w = windows(tokens, samples, seqLen, seed);
-        return run(model, w, batchSize, Math.min(samples, DEFAULT_BLOCKS), seed, progress);
+    /** Calibrates on {@code tokens} with {@link CalibrationOptions#defaults()}, reporting to {@link Progress#current()}. */
+    public static ActivationStats run(Transformer model, int[] tokens) {
+        return run(model, tokens, CalibrationOptions.defaults());
+    }
+
+    /** Calibrates on {@code tokens}, reporting to {@link Progress#current()}. */
+    public static ActivationStats run(Transformer model, int[] tokens, CalibrationOptions options) {
+        return run(model, tokens, options, Progress.current());
+    }
+
+    /**
+     * Calibrates on {@code options.samples()} seeded windows of {@code options.seqLen()} tokens drawn from
+     * {@code tokens}, in {@code options.blocks()} bootstrap blocks (fewer when there are fewer samples).
+     */
+    public static ActivationStats run(Transformer model, int[] tokens, CalibrationOptions options, Progress progress) {
+        List<int[]> w = windows(tokens, options.samples(), options.seqLen(), options.seed());
+        return run(model, w, options.batchSize(), Math.min(options.samples(), options.blocks()), options.seed(),
+                progress);
     }
 
     /** Calibrates on the given windows (all of one length), in {@link #DEFAULT_BLOCKS} bootstrap blocks at most. */

@@ -6,6 +6,7 @@ import java.util.Set;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.TextEncoder;
 import org.minitron4j.eval.Winogrande;
@@ -32,8 +33,8 @@ public final class DepthMetrics {
      * LM loss with each single layer removed: columns layer, loss, base_loss, increase (= loss − base_loss; higher
      * means more important). {@link #increases(Table)} turns it into layer scores.
      */
-    public static Table lmLossIncrease(Model model, int[] tokens, int seqLen, int batchSize, Progress progress) {
-        Table grid = lmLossGrid(model, tokens, seqLen, batchSize, 1, 1, progress);
+    public static Table lmLossIncrease(Model model, int[] tokens, LmLossOptions options) {
+        Table grid = lmLossGrid(model, tokens, options, 1, 1, Progress.current());
         Table t = Table.create("lm_loss_increase", IntColumn.create("layer", grid.intColumn("start").asIntArray()),
                 grid.doubleColumn("loss").copy(), grid.doubleColumn("base_loss").copy(), grid.doubleColumn("increase").copy());
         return t;
@@ -45,22 +46,30 @@ public final class DepthMetrics {
     }
 
     /**
-     * LM loss with every contiguous block of {@code minLength..maxLength} layers removed: columns start, length, end
-     * (inclusive), loss, base_loss, increase. The full (start × length) grid is {@code minLength = 1, maxLength =
-     * layers − 1}.
+     * LM loss with every contiguous block of 1 to {@code maxLength} layers removed: columns start, length, end
+     * (inclusive), loss, base_loss, increase. The full (start × length) grid is {@code maxLength = layers − 1}.
+     * {@code options.skippedLayers()} must be empty: the grid chooses the skipped layers.
      */
-    public static Table lmLossGrid(Model model, int[] tokens, int seqLen, int batchSize, int minLength, int maxLength,
-                                   Progress progress) {
+    public static Table lmLossGrid(Model model, int[] tokens, LmLossOptions options, int maxLength) {
+        return lmLossGrid(model, tokens, options, 1, maxLength, Progress.current());
+    }
+
+    private static Table lmLossGrid(Model model, int[] tokens, LmLossOptions options, int minLength, int maxLength,
+                                    Progress progress) {
         int layers = model.config().numLayers();
         checkLengths(layers, minLength, maxLength);
-        double base = LmLoss.evaluate(model, tokens, seqLen, batchSize).loss();
+        if (!options.skippedLayers().isEmpty()) {
+            throw new InvalidInputException("depth metrics choose the removed layers themselves; LM-loss option "
+                    + "skippedLayers must be empty, got " + options.skippedLayers());
+        }
+        double base = LmLoss.evaluate(model, tokens, options, Progress.NONE).loss();
         IntColumn start = IntColumn.create("start"), length = IntColumn.create("length"), end = IntColumn.create("end");
         DoubleColumn loss = DoubleColumn.create("loss"), baseLoss = DoubleColumn.create("base_loss"),
                 inc = DoubleColumn.create("increase");
         int total = count(layers, minLength, maxLength), done = 0;
         for (int k = minLength; k <= maxLength; k++) {
             for (int s = 0; s + k <= layers; s++) {
-                double l = LmLoss.evaluate(model, tokens, seqLen, batchSize, block(s, k), Progress.NONE).loss();
+                double l = LmLoss.evaluate(model, tokens, options.withSkippedLayers(block(s, k)), Progress.NONE).loss();
                 start.append(s);
                 length.append(k);
                 end.append(s + k - 1);

@@ -48,6 +48,11 @@ public final class Checkpoints {
     private static final Pattern IGNORED = Pattern.compile(
             ".*(rotary_emb\\.inv_freq|attn\\.bias|attn\\.masked_bias)$");
 
+    /** Loads a model folder onto the CPU. */
+    public static Model load(Path dir) {
+        return load(dir, Device.cpu());
+    }
+
     /** Loads a model folder onto a device. */
     public static Model load(Path dir, Device device) {
         ModelConfig config = ModelConfig.fromHuggingFace(dir);

@@ -11,6 +11,7 @@ import org.jetbrains.kotlinx.jupyter.api.ResultsKt;
 import org.jetbrains.kotlinx.jupyter.api.libraries.ExecutionHost;
 import org.jetbrains.kotlinx.jupyter.api.libraries.JupyterIntegration;
 import org.minitron4j.EngineThreads;
+import org.minitron4j.Progress;
 import org.minitron4j.plot.Html;
 import org.minitron4j.plot.Summaries;
 
@@ -18,7 +19,9 @@ import org.minitron4j.plot.Summaries;
  * Loaded by the Kotlin kernel when minitron4j's jar is added to a notebook (through the jar resource
  * {@code META-INF/kotlin-jupyter-libraries/libraries.json}): every value {@link Summaries#html(Object)} renders
  * (the library's results, which implement {@link org.minitron4j.html.HtmlRenderable}, any other value of the library,
- * tables and figures) shows as HTML when it ends a cell, and the common packages are imported.
+ * tables and figures) shows as HTML when it ends a cell, the common packages are imported, PyTorch's threads are set
+ * before the engine starts ({@link EngineThreads}), and a live progress line becomes the default
+ * {@link Progress#current()}.
  */
 public final class Minitron4jIntegration extends JupyterIntegration {
     // plotly.js goes out with the first figure of a kernel session; later figures wait for window.Plotly.
@@ -26,7 +29,8 @@ public final class Minitron4jIntegration extends JupyterIntegration {
 
     private static final String[] IMPORTS = {
         "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.checkpoint.*", "org.minitron4j.data.*",
-        "org.minitron4j.eval.*", "org.minitron4j.train.*", "org.minitron4j.search.*", "org.minitron4j.plot.*",
+        "org.minitron4j.eval.*", "org.minitron4j.importance.*", "org.minitron4j.prune.*",
+        "org.minitron4j.distill.*", "org.minitron4j.train.*", "org.minitron4j.search.*", "org.minitron4j.plot.*",
         "org.minitron4j.html.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
         "ai.djl.Device",
     };
@@ -35,6 +39,7 @@ public final class Minitron4jIntegration extends JupyterIntegration {
     public void onLoaded(Builder b) {
         EngineThreads.configure(); // before the first tensor operation of the kernel
         EngineThreads.sharingWarning().ifPresent(System.err::println);
+        Progress.setDefault(Notebooks.progress());
         PLOTLY_SENT.set(false);
         b.addRenderer(new SummaryRenderer());
         addImports(b);

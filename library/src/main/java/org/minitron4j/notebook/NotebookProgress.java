@@ -2,6 +2,7 @@ package org.minitron4j.notebook;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.minitron4j.Progress;
 
 /**
@@ -14,19 +15,20 @@ import org.minitron4j.Progress;
  * {@code UPDATE_DISPLAY} is not applied by nbconvert (the first display stays), so stdout is the one that works.
  */
 final class NotebookProgress implements Progress {
-    private final PrintStream out;
+    private final Supplier<PrintStream> out; // System.out of the running cell: the kernel swaps it per cell
     private final long minIntervalMs;
     private String task;
     private long taskStart;
     private long lastShown;
 
-    NotebookProgress(PrintStream out, long minIntervalMs) {
+    NotebookProgress(Supplier<PrintStream> out, long minIntervalMs) {
         this.out = out;
         this.minIntervalMs = minIntervalMs;
     }
 
     @Override
     public synchronized void update(String task, long done, long total, String detail) {
+        PrintStream out = this.out.get();
         long now = System.nanoTime();
         if (!task.equals(this.task)) {
             if (this.task != null) {

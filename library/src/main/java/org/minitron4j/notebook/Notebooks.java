@@ -3,6 +3,7 @@ package org.minitron4j.notebook;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jetbrains.kotlinx.jupyter.api.MimeTypedResult;
+import org.jspecify.annotations.Nullable;
 import org.jetbrains.kotlinx.jupyter.api.ResultsKt;
 import org.minitron4j.Progress;
 import org.minitron4j.html.Fragments;
@@ -26,9 +27,11 @@ public final class Notebooks {
     /**
      * A {@link Progress} that shows one live line per task in the running cell ("lm-loss [#####···] 5/12  42%  1.2 s,
      * ~1.6 s left  loss 5.6"), rewritten in place at most 4 times a second; the saved notebook keeps the final line.
+     * Loading the library into a notebook installs one as {@link Progress#current()}, so calls need no progress
+     * argument.
      */
     public static Progress progress() {
-        return new NotebookProgress(System.out, 250);
+        return new NotebookProgress(() -> System.out, 250);
     }
 
     /**
@@ -60,8 +63,9 @@ public final class Notebooks {
     }
 
     /**
-     * The repository root: {@value #HOME_ENV} when set, else the first directory upwards from the working directory
-     * that holds {@code library/pom.xml}, else the working directory.
+     * The repository root: {@value #HOME_ENV} when set, else the first directory upwards from the library's own jar
+     * ({@code library/target/minitron4j.jar}, as {@code %use minitron4j} loads it) or from the working directory that
+     * holds {@code library/pom.xml}, else the working directory.
      */
     public static Path home() {
         String env = System.getenv(HOME_ENV);
@@ -69,12 +73,24 @@ public final class Notebooks {
             return Path.of(env).toAbsolutePath().normalize();
         }
         Path cwd = Path.of("").toAbsolutePath();
-        for (Path p = cwd; p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("library/pom.xml"))) {
-                return p;
+        for (Path start : new Path[] {jarLocation(), cwd}) {
+            for (Path p = start; p != null; p = p.getParent()) {
+                if (Files.isRegularFile(p.resolve("library/pom.xml"))) {
+                    return p;
+                }
             }
         }
         return cwd;
+    }
+
+    /** Where this class was loaded from, or null when that is not a local path. */
+    private static @Nullable Path jarLocation() {
+        try {
+            java.security.CodeSource src = Notebooks.class.getProtectionDomain().getCodeSource();
+            return src == null ? null : Path.of(src.getLocation().toURI()).toAbsolutePath();
+        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            return null;
+        }
     }
 
     /** A path under {@link #home()}, e.g. {@code Notebooks.path("datasets/tinyworld")}. */

@@ -22,6 +22,7 @@ import tech.tablesaw.columns.Column;
 import tech.tablesaw.plotly.components.Axis;
 import tech.tablesaw.plotly.components.Figure;
 import tech.tablesaw.plotly.components.Layout;
+import tech.tablesaw.plotly.components.Marker;
 import tech.tablesaw.plotly.traces.BarTrace;
 import tech.tablesaw.plotly.traces.HeatmapTrace;
 import tech.tablesaw.plotly.traces.HistogramTrace;
@@ -160,7 +161,8 @@ public final class Figures {
     /** As {@link #depthCurves(Table, String, String...)} with a list of columns. */
     public static Figure depthCurves(Table metrics, String x, List<String> ys) {
         List<String> series = ys.isEmpty() ? numericColumnsExcept(metrics, List.of(x)) : ys;
-        return lines(metrics, x, series, List.of(), "Depth importance", x, "value", null);
+        return lines(metrics, x, series, List.of(), "Depth importance", x,
+                series.size() == 1 ? series.get(0) : String.join(", ", series), null);
     }
 
     /** Contiguous-block removal results as a start × length grid, from columns {@code start}, {@code length}, {@code score}. */
@@ -278,20 +280,16 @@ public final class Figures {
         double[] y = numbers(models, metric);
         Column<?> labels = column(models, labelColumn);
         Column<?> groups = groupColumn == null ? null : column(models, groupColumn);
-        Map<String, List<Integer>> rowsByGroup = new LinkedHashMap<>();
-        for (int r = 0; r < models.rowCount(); r++) {
-            rowsByGroup.computeIfAbsent(groups == null ? metric : String.valueOf(groups.get(r)), k -> new ArrayList<>())
-                    .add(r);
-        }
+        // One trace per model, named in the legend: point labels drawn on the plot overlap when models are close in
+        // size and are cut at the edges (tablesaw's scatter has no text position).
         List<Trace> traces = new ArrayList<>();
-        rowsByGroup.forEach((group, rows) -> {
-            double[] gx = rows.stream().mapToDouble(r -> x[r]).toArray();
-            double[] gy = rows.stream().mapToDouble(r -> y[r]).toArray();
-            String[] text = rows.stream().map(r -> label(labels.get(r))).toArray(String[]::new);
-            traces.add(ScatterTrace.builder(gx, gy).mode(ScatterTrace.Mode.TEXT_AND_MARKERS).text(text).name(label(group))
-                    .build());
-        });
-        Layout layout = layout(metric + " vs parameters", parametersColumn, metric).showLegend(groups != null).build();
+        for (int r = 0; r < models.rowCount(); r++) {
+            String name = label(labels.get(r)) + (groups == null || label(groups.get(r)).isEmpty() ? ""
+                    : " (" + label(groups.get(r)) + ")");
+            traces.add(ScatterTrace.builder(new double[] {x[r]}, new double[] {y[r]}).mode(ScatterTrace.Mode.MARKERS)
+                    .text(new String[] {name}).name(name).marker(Marker.builder().size(11).build()).build());
+        }
+        Layout layout = layout(quantity(metric) + " vs parameters", parametersColumn, metric).showLegend(true).build();
         return new Figure(layout, traces.toArray(Trace[]::new));
     }
 
@@ -343,6 +341,11 @@ public final class Figures {
      * The best {@code top} rows of {@code candidates} as bars, best first: sorted by {@code scoreColumn} descending when
      * {@code higherIsBetter}, ascending otherwise (e.g. for a loss).
      */
+    public static Figure leaderboard(Table candidates, String labelColumn, String scoreColumn, boolean higherIsBetter) {
+        return leaderboard(candidates, labelColumn, scoreColumn, Math.max(1, candidates.rowCount()), higherIsBetter);
+    }
+
+    /** {@link #leaderboard(Table, String, String, boolean)} of the best {@code top} rows only. */
     public static Figure leaderboard(Table candidates, String labelColumn, String scoreColumn, int top,
             boolean higherIsBetter) {
         if (top < 1) {
@@ -446,8 +449,28 @@ public final class Figures {
     }
 
     private static Layout.LayoutBuilder layout(String title, String xTitle, String yTitle) {
-        return Layout.builder().title(title).xAxis(Axis.builder().title(xTitle).build())
-                .yAxis(Axis.builder().title(yTitle).build());
+        return Layout.builder().title(title).xAxis(Axis.builder().title(quantity(xTitle)).build())
+                .yAxis(Axis.builder().title(quantity(yTitle)).build());
+    }
+
+    /** Axis titles: the quantity and its unit for the library's column names, the name itself otherwise. */
+    static String quantity(String column) {
+        switch (column) {
+            case "lm_loss": return "LM loss (nats/token)";
+            case "loss": return "training loss (nats/token)";
+            case "val_loss": return "validation loss (nats/token)";
+            case "train_loss": return "training loss (nats/token)";
+            case "winogrande": return "Winogrande accuracy";
+            case "parameters": return "parameters";
+            case "bi": return "block importance (1 − cos(x_in, x_out))";
+            case "increase": return "LM-loss increase when removed (nats/token)";
+            case "start": return "first layer of the block";
+            case "length": return "layers in the block";
+            case "layer": return "layer";
+            case "step": return "training step";
+            case "score": return "importance score";
+            default: return column;
+        }
     }
 
     private static Column<?> column(Table t, String name) {

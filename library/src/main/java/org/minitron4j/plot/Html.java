@@ -18,7 +18,8 @@ import tech.tablesaw.plotly.components.Figure;
  *
  * <p>A figure fragment is a {@code <div class="m4j-figure">} plus a script that draws into it as soon as
  * {@code window.Plotly} exists (it waits up to 30 s, so the library may arrive later in the page or notebook); its
- * variables are local, so any number of figures can share a page.
+ * variables are local, so any number of figures can share a page. A {@code <img class="m4j-static">} inside the div
+ * (a still picture added to saved notebooks for viewers that run no scripts) is removed when plotly draws.
  */
 public final class Html {
     /** Version of the embedded plotly.js (the webjar's). */
@@ -50,7 +51,11 @@ public final class Html {
         String body = open >= 0 && close > open ? js.substring(open + "<script>".length(), close) : js;
         return "<div class=\"m4j-figure\" id=\"" + divId + "\" style=\"width:100%\"></div>\n"
                 + "<script>\n(function () {\n"
-                + "  var draw = function () {" + scriptSafe(body) + "  };\n"
+                // A saved notebook may carry a static picture of the figure (notebooks/static_figures.py) for viewers
+                // that do not run scripts; where scripts run, plotly's figure replaces it.
+                + "  var draw = function () {\n"
+                + "    var still = document.querySelector('#" + divId + " > .m4j-static'); if (still) still.remove();\n"
+                + scriptSafe(body) + "  };\n"
                 + "  if (window.Plotly) { draw(); return; }\n"
                 + "  var tries = 0, wait = setInterval(function () {\n"
                 + "    if (window.Plotly) { clearInterval(wait); draw(); }\n"

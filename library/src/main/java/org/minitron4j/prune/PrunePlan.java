@@ -192,6 +192,12 @@ public record PrunePlan(@Nullable Integer hiddenSize, @Nullable Integer intermed
 
     // ---- JSON ------------------------------------------------------------------------------------------------------
 
+    /** The plan as its JSON, e.g. {@code PrunePlan{"hidden_size":136,"intermediate_size":360}}. */
+    @Override
+    public String toString() {
+        return "PrunePlan" + toJson();
+    }
+
     /** The plan as a JSON object with snake_case keys; only the axes it changes. */
     public String toJson() {
         try {

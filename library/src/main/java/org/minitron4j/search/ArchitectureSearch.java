@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
+import org.minitron4j.data.Corpus;
 import org.minitron4j.distill.Distillation;
 import org.minitron4j.distill.DistillationConfig;
 import org.minitron4j.eval.LmLoss;
@@ -39,7 +40,46 @@ import tech.tablesaw.api.Table;
  * {@code hidden = heads × head_dim} so that they stay savable.
  */
 public final class ArchitectureSearch {
-    private ArchitectureSearch() {
+    private final Model teacher;
+    private final ImportanceRanking scores;
+    private final SearchOptions options;
+
+    private ArchitectureSearch(Model teacher, ImportanceRanking scores, SearchOptions options) {
+        this.teacher = teacher;
+        this.scores = scores;
+        this.options = options;
+    }
+
+    /**
+     * A search that prunes every candidate from {@code teacher} with {@code scores}, with {@link
+     * SearchOptions#defaults()}: {@code ArchitectureSearch.of(teacher, scores).withOptions(opts).run(budget, space,
+     * corpus)}. Progress goes to {@link Progress#current()}.
+     */
+    public static ArchitectureSearch of(Model teacher, ImportanceRanking scores) {
+        return new ArchitectureSearch(teacher, scores, SearchOptions.defaults());
+    }
+
+    /** A copy with other options (candidates, retraining, batch shape, seed, pruning). */
+    public ArchitectureSearch withOptions(SearchOptions o) {
+        return new ArchitectureSearch(teacher, scores, o);
+    }
+
+    /** Searches the best {@link SearchOptions#maxCandidates()} candidates of {@code space} near {@code budget}. */
+    public SearchResult run(long budget, Space space, Corpus corpus) {
+        return run(teacher, scores, budget, space, options, corpus.train(), corpus.validation(), Progress.current());
+    }
+
+    /**
+     * Tries the given candidates in order (e.g. a few shapes from {@link #candidates} that differ in depth, width and
+     * heads); the result records {@code budget} and, as tolerance, the candidates' largest relative distance to it.
+     */
+    public SearchResult run(List<Candidate> candidates, long budget, Corpus corpus) {
+        double tolerance = 0;
+        for (Candidate c : candidates) {
+            tolerance = Math.max(tolerance, Math.abs((double) c.parameters() / budget - 1));
+        }
+        return run(teacher, scores, candidates, budget, tolerance, options, corpus.train(), corpus.validation(),
+                Progress.current());
     }
 
     /**
@@ -186,7 +226,7 @@ public final class ArchitectureSearch {
                             .withLogging(Math.max(1, opts.retrainSteps() / 10), opts.checkpointEvery(), val.length);
                     String label = c.label();
                     Progress inner = (task, done, total, detail) -> progress.update(label + " " + task, done, total, detail);
-                    Distillation.Result r = Distillation.run(student, teacher, train, val, DistillationConfig.defaults(tc), inner);
+                    Distillation.Result r = Distillation.of(teacher, DistillationConfig.defaults(tc)).withProgress(inner).run(student, train, val);
                     Map<Integer, Double> measured = validationLosses(r.log().table());
                     for (int k = 1; k < steps.length; k++) {
                         Double v = measured.get(steps[k]);

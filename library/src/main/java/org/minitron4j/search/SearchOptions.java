@@ -1,5 +1,6 @@
 package org.minitron4j.search;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.prune.PruneOptions;
 
@@ -21,8 +22,10 @@ import org.minitron4j.prune.PruneOptions;
  * @param seed            seed of the retraining batches; every candidate sees the same batches
  * @param prune           how each candidate is pruned
  */
+@RecordBuilder
 public record SearchOptions(int maxCandidates, int retrainSteps, int checkpointEvery, int batchSize, int seqLen,
-                            double learningRate, int evalTokens, long seed, PruneOptions prune) {
+                            double learningRate, int evalTokens, long seed, PruneOptions prune)
+        implements SearchOptionsBuilder.With {
     public SearchOptions {
         if (maxCandidates < 1) {
             throw new InvalidInputException("the number of candidates must be >= 1, got " + maxCandidates);
@@ -48,33 +51,13 @@ public record SearchOptions(int maxCandidates, int retrainSteps, int checkpointE
         return new SearchOptions(10, 0, 0, 16, 128, 1e-4, 65536, 0, PruneOptions.defaults());
     }
 
-    public SearchOptions withMaxCandidates(int n) {
-        return new SearchOptions(n, retrainSteps, checkpointEvery, batchSize, seqLen, learningRate, evalTokens, seed, prune);
-    }
-
     /** Retrain each candidate {@code steps} steps, measuring the validation loss every {@code every} steps. */
     public SearchOptions withRetraining(int steps, int every) {
-        return new SearchOptions(maxCandidates, steps, every, batchSize, seqLen, learningRate, evalTokens, seed, prune);
+        return withRetrainSteps(steps).withCheckpointEvery(every);
     }
 
     public SearchOptions withBatch(int batch, int len) {
-        return new SearchOptions(maxCandidates, retrainSteps, checkpointEvery, batch, len, learningRate, evalTokens, seed, prune);
-    }
-
-    public SearchOptions withLearningRate(double lr) {
-        return new SearchOptions(maxCandidates, retrainSteps, checkpointEvery, batchSize, seqLen, lr, evalTokens, seed, prune);
-    }
-
-    public SearchOptions withEvalTokens(int n) {
-        return new SearchOptions(maxCandidates, retrainSteps, checkpointEvery, batchSize, seqLen, learningRate, n, seed, prune);
-    }
-
-    public SearchOptions withSeed(long s) {
-        return new SearchOptions(maxCandidates, retrainSteps, checkpointEvery, batchSize, seqLen, learningRate, evalTokens, s, prune);
-    }
-
-    public SearchOptions withPruneOptions(PruneOptions p) {
-        return new SearchOptions(maxCandidates, retrainSteps, checkpointEvery, batchSize, seqLen, learningRate, evalTokens, seed, p);
+        return withBatchSize(batch).withSeqLen(len);
     }
 
     /** The validation steps: 0, every {@code checkpointEvery} retraining steps, and the last step (ascending, distinct). */

@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.Locale;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.Progress;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.MultipleChoice;
 import org.minitron4j.eval.MultipleChoiceResult;
@@ -133,7 +135,7 @@ public final class Teacher {
     /** Validation LM loss, the unigram baseline in the same units (per predicted token) and the three task sets. */
     public static Scores score(Model model, Tokenizer tok, Path datasetDir, int[] train, int[] validation, int seqLen,
                                double trainSeconds, Progress progress) {
-        double loss = LmLoss.evaluate(model, validation, seqLen, 16, progress).loss();
+        double loss = LmLoss.evaluate(model, validation, new LmLossOptions(seqLen, 16, Set.of()), progress).loss();
         ModelScorer scorer = new ModelScorer(model, 8192, progress);
         WinograndeResult wg = Winogrande.evaluate(Winogrande.load(datasetDir.resolve("winogrande_dev.jsonl")), tok,
                 scorer, WinograndeOptions.defaults());

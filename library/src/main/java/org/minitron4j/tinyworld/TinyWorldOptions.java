@@ -1,5 +1,6 @@
 package org.minitron4j.tinyworld;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import org.minitron4j.InvalidInputException;
 
 /**
@@ -7,8 +8,9 @@ import org.minitron4j.InvalidInputException;
  * Winogrande items in the evaluation and few-shot sets (rounded down to even, since items come in twins; the easy set
  * has as many as the evaluation set) and multiple-choice story endings.
  */
+@RecordBuilder
 public record TinyWorldOptions(long seed, long trainWords, long validationWords, long calibrationWords, int devItems,
-                               int fewshotItems, int storyItems) {
+                               int fewshotItems, int storyItems) implements TinyWorldOptionsBuilder.With {
 
     public TinyWorldOptions {
         if (trainWords < 1 || validationWords < 1 || calibrationWords < 1) {
@@ -29,9 +31,4 @@ public record TinyWorldOptions(long seed, long trainWords, long validationWords,
         return new TinyWorldOptions(1234L, 6_000_000L, 100_000L, 50_000L, 1200, 500, 400);
     }
 
-    /** A copy with another seed. */
-    public TinyWorldOptions withSeed(long newSeed) {
-        return new TinyWorldOptions(newSeed, trainWords, validationWords, calibrationWords, devItems, fewshotItems,
-                storyItems);
-    }
 }

@@ -1,5 +1,6 @@
 package org.minitron4j.train;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
 
@@ -8,6 +9,7 @@ import org.minitron4j.InvalidInputException;
  * AdamW, warmup then cosine / linear / constant decay, global-norm clipping, gradient accumulation, seed, and how often
  * to log and validate. Immutable and validated; serialisable with Jackson as a record.
  */
+@RecordBuilder
 public record TrainConfig(
         int steps,
         int batchSize,
@@ -25,7 +27,7 @@ public record TrainConfig(
         long seed,
         int logEvery,
         int evalEvery,
-        int evalTokens) {
+        int evalTokens) implements TrainConfigBuilder.With {
 
     /** Learning-rate decay after warmup. */
     public enum Schedule { COSINE, LINEAR, CONSTANT }
@@ -66,30 +68,17 @@ public record TrainConfig(
                 Schedule.COSINE, 0.1, 0.9, 0.95, 1e-8, 1.0, 0, Math.max(1, steps / 100), 0, 0);
     }
 
-    public TrainConfig withSeed(long s) {
-        return new TrainConfig(steps, batchSize, seqLen, gradAccumulation, learningRate, minLearningRate, warmupSteps,
-                schedule, weightDecay, beta1, beta2, epsilon, gradClip, s, logEvery, evalEvery, evalTokens);
-    }
-
     public TrainConfig withSchedule(Schedule sc, int warmup, double minLr) {
-        return new TrainConfig(steps, batchSize, seqLen, gradAccumulation, learningRate, minLr, warmup, sc, weightDecay,
-                beta1, beta2, epsilon, gradClip, seed, logEvery, evalEvery, evalTokens);
+        return withSchedule(sc).withWarmupSteps(warmup).withMinLearningRate(minLr);
     }
 
     public TrainConfig withOptimizer(double wd, double b1, double b2, double eps, double clip) {
-        return new TrainConfig(steps, batchSize, seqLen, gradAccumulation, learningRate, minLearningRate, warmupSteps,
-                schedule, wd, b1, b2, eps, clip, seed, logEvery, evalEvery, evalTokens);
-    }
-
-    public TrainConfig withGradAccumulation(int n) {
-        return new TrainConfig(steps, batchSize, seqLen, n, learningRate, minLearningRate, warmupSteps, schedule,
-                weightDecay, beta1, beta2, epsilon, gradClip, seed, logEvery, evalEvery, evalTokens);
+        return withWeightDecay(wd).withBeta1(b1).withBeta2(b2).withEpsilon(eps).withGradClip(clip);
     }
 
     /** Log every {@code log} steps; validate every {@code eval} steps (0 = only at the end) on {@code tokens} tokens. */
     public TrainConfig withLogging(int log, int eval, int tokens) {
-        return new TrainConfig(steps, batchSize, seqLen, gradAccumulation, learningRate, minLearningRate, warmupSteps,
-                schedule, weightDecay, beta1, beta2, epsilon, gradClip, seed, log, eval, tokens);
+        return withLogEvery(log).withEvalEvery(eval).withEvalTokens(tokens);
     }
 
     /** The learning rate at a (0-based) step: linear warmup to the peak, then the schedule down to the minimum. */

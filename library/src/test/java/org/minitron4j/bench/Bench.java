@@ -146,8 +146,7 @@ public final class Bench {
         try (Model teacher = Model.random(tc, dev, 1); Model student = Model.random(sc, dev, 2)) {
             // windows of seq + 1 tokens: seq inputs and seq shifted targets
             TrainConfig train = TrainConfig.of(warm + steps, batch, seq, 1e-3).withLogging(1, 0, 0);
-            Distillation.Result r = Distillation.run(student, teacher, tokens, null, DistillationConfig.defaults(train),
-                    Progress.NONE);
+            Distillation.Result r = Distillation.of(teacher, DistillationConfig.defaults(train)).withProgress(Progress.NONE).run(student, tokens, null);
             TrainingLog log = r.log();
             double[] tps = log.table().doubleColumn("tokens_per_s").asDoubleArray();
             ArrayNode per = out.putArray("step_seconds");

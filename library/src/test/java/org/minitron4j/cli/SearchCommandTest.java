@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.minitron4j.Progress;
 import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.CalibrationOptions;
 import org.minitron4j.model.Checkpoints;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
@@ -42,7 +43,7 @@ class SearchCommandTest {
         writeBin(validation, v);
         try (Model m = Model.random(BASE, Device.cpu(), 5)) {
             Checkpoints.save(m, model);
-            Calibration.run(m, t, 8, 16, 0, 4, Progress.NONE).scores().save(scores);
+            Calibration.run(m, t, new CalibrationOptions(8, 16, 4, 0, Calibration.DEFAULT_BLOCKS), Progress.NONE).scores().save(scores);
         }
     }
 

@@ -39,7 +39,7 @@ class DistillationTest {
     }
 
     static DistillationConfig kdWithIntermediates(TrainConfig train) {
-        return DistillationConfig.defaults(train).withIntermediate(LayerMapping.lastN(1), HiddenLoss.COSINE).withClm(0.5);
+        return DistillationConfig.defaults(train).withIntermediate(LayerMapping.lastN(1), HiddenLoss.COSINE).withClmWeight(0.5);
     }
 
     @Test
@@ -87,7 +87,7 @@ class DistillationTest {
                 assertFalse(f.activations().get(Site.BLOCK_OUTPUT, 1).hasGradient());
                 teacher.weights().values().forEach(w -> w.setRequiresGradient(false));
             }
-            Distillation.run(student, teacher, cyclic(400), null, cfg, Progress.NONE);
+            Distillation.of(teacher, cfg).withProgress(Progress.NONE).run(student, cyclic(400), null);
             for (Map.Entry<String, NDArray> e : teacher.weights().entrySet()) {
                 assertFalse(e.getValue().hasGradient(), e.getKey());
                 assertArrayEquals(before.weight(e.getKey()).toFloatArray(), e.getValue().toFloatArray(), e.getKey());
@@ -120,12 +120,11 @@ class DistillationTest {
                     .getMessage().contains("vocab_size 20"));
             assertTrue(assertThrows(InvalidInputException.class, () -> DistillationObjective.create(null, student, cfg))
                     .getMessage().contains("needs a teacher"));
-            assertTrue(assertThrows(InvalidInputException.class, () -> Distillation.run(student, null, new int[] {1, 2, 99, 3},
-                    null, DistillationConfig.clmOnly(cfg.train()), Progress.NONE)).getMessage().contains("99"));
+            assertTrue(assertThrows(InvalidInputException.class, () -> Distillation.of(null, DistillationConfig.clmOnly(cfg.train())).withProgress(Progress.NONE).run(student, new int[] {1, 2, 99, 3}, null)).getMessage().contains("99"));
             DistillationConfig diverging = DistillationConfig.clmOnly(TrainConfig.of(3, 2, 8, 1e30)
                     .withOptimizer(0, 0.9, 0.95, 1e-8, 0));
             TrainingDivergedException diverged = assertThrows(TrainingDivergedException.class,
-                    () -> Distillation.run(student, null, cyclic(200), null, diverging, Progress.NONE));
+                    () -> Distillation.of(null, diverging).withProgress(Progress.NONE).run(student, cyclic(200), null));
             assertTrue(diverged.step() >= 0 && diverged.step() < 3, "step " + diverged.step());
             assertEquals(diverged.reason() == TrainingDivergedException.Reason.LOSS_NOT_FINITE,
                     !Double.isFinite(diverged.loss()), diverged.getMessage());
@@ -142,7 +141,7 @@ class DistillationTest {
         Table referenceLog;
         try (Model teacher = Model.random(TEACHER, Device.cpu(), 1)) {
             try (Model student = Model.random(STUDENT, Device.cpu(), 2)) {
-                Distillation.Result r = Distillation.run(student, teacher, data, data, cfg, Progress.NONE);
+                Distillation.Result r = Distillation.of(teacher, cfg).withProgress(Progress.NONE).run(student, data, data);
                 reference = weights(student);
                 referenceLoss = r.validationLoss();
                 referenceLog = r.log().table();
@@ -153,7 +152,7 @@ class DistillationTest {
                 Progress killAt5 = (task, done, total, detail) -> {
                     if (done == 5) throw new IllegalStateException("killed");
                 };
-                assertThrows(IllegalStateException.class, () -> Distillation.run(student, teacher, data, data, cfg, every2, killAt5));
+                assertThrows(IllegalStateException.class, () -> Distillation.of(teacher, cfg).withCheckpointing(every2).withProgress(killAt5).run(student, data, data));
             }
             assertTrue(Files.isRegularFile(ckpt.resolve("step-00000004/state.json")));
             // a save that died mid-write: a half-written temporary folder with a later step must be ignored
@@ -161,7 +160,7 @@ class DistillationTest {
             Files.writeString(stray.resolve("state.json"), "{\"step\": 6, \"optimizer_st");
             Files.write(stray.resolve("model.safetensors"), new byte[] {1, 2, 3});
             try (Model student = Model.random(STUDENT, Device.cpu(), 2)) {
-                Distillation.Result r = Distillation.run(student, teacher, data, data, cfg, every2.withResume(true), Progress.NONE);
+                Distillation.Result r = Distillation.of(teacher, cfg).withCheckpointing(every2.withResume(true)).withProgress(Progress.NONE).run(student, data, data);
                 float[][] resumed = weights(student);
                 for (int i = 0; i < reference.length; i++) {
                     assertArrayEquals(reference[i], resumed[i], "tensor " + i);

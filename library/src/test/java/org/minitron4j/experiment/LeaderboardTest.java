@@ -141,7 +141,16 @@ class LeaderboardTest {
         String html = b.toHtml();
         assertTrue(html.contains(">of teacher<") && html.contains(">60.0%<"), html);
         assertEquals(0.6, b.toJsonNode().get(1).get("parameter_share").asDouble(), 1e-12);
-        assertThrows(InvalidInputException.class, () -> b.reference("nobody"));
+        assertThrows(InvalidInputException.class, () -> b.reference(" "));
+    }
+
+    @Test
+    void theReferenceMayBeNamedBeforeItsRowIsAdded() {
+        Leaderboard b = new Leaderboard().reference("teacher");
+        b.add("student", "pruned", 600L);
+        assertTrue(b.table().doubleColumn("parameter_share").isMissing(0));
+        b.add("teacher", "teacher", 1200L);
+        assertEquals(0.5, b.table().doubleColumn("parameter_share").get(0), 1e-12);
     }
 
     @Test

@@ -193,7 +193,7 @@ class CalibrationTest {
     void statisticsSurviveSaveAndLoadWithEveryAggregation(@TempDir Path dir) {
         try (Model model = Model.random(C, Device.cpu(), 9)) {
             int[] tokens = TestModels.windows(1, 300, C.vocabSize(), 4).get(0);
-            ActivationStats stats = Calibration.run(model, tokens, 6, 8, 77L, 4, Progress.NONE);
+            ActivationStats stats = Calibration.run(model, tokens, new CalibrationOptions(6, 8, 4, 77L, Calibration.DEFAULT_BLOCKS), Progress.NONE);
             stats.save(dir);
             ActivationStats back = ActivationStats.load(dir);
             assertEquals(stats.config(), back.config());

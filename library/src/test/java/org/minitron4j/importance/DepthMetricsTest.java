@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.minitron4j.Progress;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.eval.TextEncoder;
 import org.minitron4j.eval.WinograndeItem;
 import org.minitron4j.eval.WinograndeOptions;
@@ -24,7 +25,7 @@ class DepthMetricsTest {
     void lmLossIncreaseOfALayerEqualsTheLossOfAModelWithoutIt() {
         int[] tokens = TestModels.windows(1, 120, 64, 7).get(0);
         try (Model model = Model.random(TestModels.GQA, Device.cpu(), 6)) {
-            Table t = DepthMetrics.lmLossIncrease(model, tokens, 16, 4, Progress.NONE);
+            Table t = DepthMetrics.lmLossIncrease(model, tokens, LmLossOptions.defaults().withSeqLen(16).withBatchSize(4));
             assertEquals(3, t.rowCount());
             double base = LmLoss.evaluate(model, tokens, 16, 4).loss();
             for (int drop = 0; drop < 3; drop++) {
@@ -34,7 +35,7 @@ class DepthMetricsTest {
                     assertEquals(expected - base, DepthMetrics.increases(t)[drop], 1e-6);
                 }
             }
-            Table grid = DepthMetrics.lmLossGrid(model, tokens, 16, 4, 1, 2, Progress.NONE);
+            Table grid = DepthMetrics.lmLossGrid(model, tokens, LmLossOptions.defaults().withSeqLen(16).withBatchSize(4), 2);
             assertEquals(3 + 2, grid.rowCount());
             assertEquals(t.doubleColumn("loss").get(1), grid.doubleColumn("loss").get(1), 1e-12);
         }

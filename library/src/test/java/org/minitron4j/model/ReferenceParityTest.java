@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.minitron4j.data.TokenSource;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 
 /**
  * Parity with an independent PyTorch implementation of the Hugging Face architectures (src/test/python/hf_reference.py):
@@ -94,7 +95,8 @@ class ReferenceParityTest {
             TokenSource.Documents docs = TokenSource.documents(FIXTURES.resolve("wordlevel_tokenizer/sample.txt"), tok,
                     false);
             assertEquals(ref.get("documents").asInt(), docs.count());
-            LmLoss.Result r = LmLoss.evaluate(model, docs, ref.get("seq_len").asInt(), 2, org.minitron4j.Progress.NONE);
+            LmLoss.Result r = LmLoss.evaluate(model, docs, LmLossOptions.defaults().withSeqLen(ref.get("seq_len").asInt()).withBatchSize(2),
+                    org.minitron4j.Progress.NONE);
             assertEquals(ref.get("tokens_scored").asLong(), r.tokens());
             assertEquals(ref.get("loss").asDouble(), r.loss(), 1e-5);
         }

@@ -21,8 +21,10 @@ import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.checkpoint.DType;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.LmLossOptions;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.CalibrationOptions;
 
 /**
  * A streamed pass (one layer of the checkpoint at a time) against the model loaded in memory, on the real-architecture
@@ -60,13 +62,13 @@ class StreamedModelTest {
             assertEquals(model.config(), streamed.config());
             assertEquals(model.parameterCount(), streamed.parameterCount());
             int[] data = tokens(4000, model.config().vocabSize(), 7);
-            ActivationStats a = Calibration.run(model, data, 10, 24, 3, 4, Progress.NONE);
-            ActivationStats b = Calibration.run(streamed, data, 10, 24, 3, 4, Progress.NONE);
+            ActivationStats a = Calibration.run(model, data, new CalibrationOptions(10, 24, 4, 3, Calibration.DEFAULT_BLOCKS), Progress.NONE);
+            ActivationStats b = Calibration.run(streamed, data, new CalibrationOptions(10, 24, 4, 3, Calibration.DEFAULT_BLOCKS), Progress.NONE);
             assertArrayEquals(statsBytes(a, "memory"), statsBytes(b, "streamed"), fixture + ": statistics differ");
             assertArrayEquals(a.layerImportance(), b.layerImportance(), 0.0);
 
-            LmLoss.Result la = LmLoss.evaluate(model, data, 40, 3, Progress.NONE);
-            LmLoss.Result lb = LmLoss.evaluate(streamed, data, 40, 3, Progress.NONE);
+            LmLoss.Result la = LmLoss.evaluate(model, data, 40, 3);
+            LmLoss.Result lb = LmLoss.evaluate(streamed, data, 40, 3);
             assertEquals(la.tokens(), lb.tokens());
             assertEquals(la.loss(), lb.loss(), 0.0, fixture + ": LM loss differs");
         }
@@ -82,16 +84,15 @@ class StreamedModelTest {
              // room for the hidden states of about one batch: the windows go through the checkpoint in several groups
              StreamedModel tight = StreamedModel.open(bf16, Device.cpu(), 100_000)) {
             int[] data = tokens(3000, model.config().vocabSize(), 11);
-            ActivationStats a = Calibration.run(model, data, 12, 16, 5, 2, Progress.NONE);
+            ActivationStats a = Calibration.run(model, data, new CalibrationOptions(12, 16, 2, 5, Calibration.DEFAULT_BLOCKS), Progress.NONE);
             List<String> stages = new ArrayList<>();
-            ActivationStats b = Calibration.run(tight, data, 12, 16, 5, 2,
-                    (task, done, total, detail) -> stages.add(task + " " + detail));
+            ActivationStats b = Calibration.run(tight, data, new CalibrationOptions(12, 16, 2, 5, Calibration.DEFAULT_BLOCKS), (task, done, total, detail) -> stages.add(task + " " + detail));
             assertArrayEquals(statsBytes(a, "memory"), statsBytes(b, "streamed"));
             assertTrue(stages.stream().anyMatch(s -> s.contains("group 2 of")), "expected several groups: " + stages);
 
             Set<Integer> skip = Set.of(1);
-            assertEquals(LmLoss.evaluate(model, data, 32, 4, skip, Progress.NONE).loss(),
-                    LmLoss.evaluate(tight, data, 32, 4, skip, Progress.NONE).loss(), 0.0);
+            assertEquals(LmLoss.evaluate(model, data, new LmLossOptions(32, 4, skip), Progress.NONE).loss(),
+                    LmLoss.evaluate(tight, data, new LmLossOptions(32, 4, skip), Progress.NONE).loss(), 0.0);
         }
     }
 

@@ -35,7 +35,8 @@ class NotebookTest {
     @Test
     void progressRewritesOneLinePerTaskWithCarriageReturns() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        NotebookProgress p = new NotebookProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0);
+        PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        NotebookProgress p = new NotebookProgress(() -> stream, 0);
         p.update("lm-loss", 1, 4, "loss 5.5");
         p.update("lm-loss", 4, 4, "loss 5.2");
         p.update("train", 1, 2, "");
@@ -50,7 +51,8 @@ class NotebookTest {
     @Test
     void progressSkipsUpdatesWithinTheIntervalButNeverTheLast() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        NotebookProgress p = new NotebookProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 60_000);
+        PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        NotebookProgress p = new NotebookProgress(() -> stream, 60_000);
         for (int i = 1; i <= 100; i++) {
             p.update("calibration", i, 100, "");
         }

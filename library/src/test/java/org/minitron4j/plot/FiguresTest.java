@@ -101,15 +101,17 @@ class FiguresTest {
     }
 
     @Test
-    void versusParametersLabelsEachModelAndColoursByRole() {
+    void versusParametersNamesEachModelInTheLegendWithItsRoleAndTitlesAxesWithUnits() {
         Table t = Table.create("models", StringColumn.create("model", "teacher", "width-50%", "depth-50%"),
-                DoubleColumn.create("parameters", 4e6, 2e6, 2.1e6), DoubleColumn.create("accuracy", .8, .7, .6),
+                DoubleColumn.create("parameters", 4e6, 2e6, 2.1e6), DoubleColumn.create("lm_loss", .8, .7, .6),
                 StringColumn.create("role", "teacher", "student", "student"));
-        String js = js(Figures.versusParameters(t, "accuracy"));
-        assertEquals(2, count(js, "type:'scatter'"), js);
-        assertTrue(js.contains("mode:'markers+text'"), js);
-        assertTrue(js.contains("\"width-50%\"") && js.contains("\"teacher\""), js);
-        assertTrue(js.contains("name:'student'"), js);
+        String js = js(Figures.versusParameters(t, "lm_loss"));
+        // one trace per model: no labels drawn over each other on the plot, none cut at its edges
+        assertEquals(3, count(js, "type:'scatter'"), js);
+        assertTrue(js.contains("mode:'markers'") && !js.contains("markers+text"), js);
+        assertTrue(js.contains("name:'width-50%(student)'") && js.contains("name:'teacher(teacher)'"), js);
+        assertTrue(js.contains("showlegend:true"), js);
+        assertTrue(js.contains("title:'LMloss(nats/token)'"), js); // js() drops whitespace
     }
 
     @Test

@@ -103,9 +103,9 @@ class ResultFiguresTest {
     @Test
     void versusParametersOfALeaderboardLeavesOutRowsWithoutTheMetricOrParameters() {
         String js = js(Figures.versusParameters(board(), "winogrande"));
-        assertEquals(2, count(js, "type:'scatter'"), "one series per role: " + js);
-        assertTrue(js.contains("name:'teacher'") && js.contains("name:'distilled'"), js);
-        assertTrue(js.contains("\"depth\"") && !js.contains("\"width\"") && !js.contains("\"baseline\""), js);
+        assertEquals(2, count(js, "type:'scatter'"), "one trace per measured model: " + js);
+        assertTrue(js.contains("name:'teacher(teacher)'") && js.contains("name:'depth(distilled)'"), js); // no spaces in js()
+        assertTrue(!js.contains("'width(") && !js.contains("baseline"), js);
         assertTrue(!js.contains("NaN"), js);
     }
 

@@ -34,7 +34,7 @@ class ArchitectureSearchChosenCandidatesTest {
         scores = FixedRanking.random(ArchitectureSearchRunTest.BASE, 3);
         train = ArchitectureSearchRunTest.stream(2000, 1);
         validation = ArchitectureSearchRunTest.stream(400, 2);
-        Distillation.run(teacher, null, train, null, DistillationConfig.clmOnly(TrainConfig.of(40, 4, 16, 1e-2)), Progress.NONE);
+        Distillation.of(null, DistillationConfig.clmOnly(TrainConfig.of(40, 4, 16, 1e-2))).withProgress(Progress.NONE).run(teacher, train, null);
     }
 
     @AfterAll

@@ -56,7 +56,7 @@ class ArchitectureSearchRunTest {
         train = stream(2000, 1);
         validation = stream(400, 2);
         // a teacher that knows the pattern, so that distilling from it moves the students' losses
-        Distillation.run(teacher, null, train, null, DistillationConfig.clmOnly(TrainConfig.of(40, 4, 16, 1e-2)), Progress.NONE);
+        Distillation.of(null, DistillationConfig.clmOnly(TrainConfig.of(40, 4, 16, 1e-2))).withProgress(Progress.NONE).run(teacher, train, null);
     }
 
     @AfterAll
@@ -92,7 +92,7 @@ class ArchitectureSearchRunTest {
         SearchResult.Entry first = r.entries().get(0);
         try (PruneResult p = Pruner.prune(teacher, first.candidate().plan(), scores)) {
             TrainConfig tc = TrainConfig.of(6, 2, 16, 3e-3).withSeed(7).withLogging(1, 2, 160);
-            Distillation.Result d = Distillation.run(p.model(), teacher, train, scored, DistillationConfig.defaults(tc), Progress.NONE);
+            Distillation.Result d = Distillation.of(teacher, DistillationConfig.defaults(tc)).withProgress(Progress.NONE).run(p.model(), train, scored);
             Table log = d.log().table();
             for (int k = 1; k < 4; k++) {
                 int step = r.steps()[k];

@@ -8,13 +8,15 @@ import org.minitron4j.data.TokenSource;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Aggregation;
 import org.minitron4j.importance.Calibration;
+import org.minitron4j.importance.CalibrationOptions;
+import org.minitron4j.importance.CalibrationOptions;
 import org.minitron4j.importance.MlpVariant;
 import org.minitron4j.model.Transformer;
 import org.minitron4j.model.Tokenizer;
 import picocli.CommandLine.Option;
 
 /** Calibration options shared by {@code importance} and {@code prune} (which calibrates when given no scores). */
-final class CalibrationOptions {
+final class CalibrationFlags {
     @Option(names = "--data", description = "Calibration text: .txt, .jsonl (field text), .bin (uint16) or .npy tokens.")
     Path data;
 
@@ -63,7 +65,7 @@ final class CalibrationOptions {
         try (Tokenizer tok = TokenSource.isPreTokenized(data) ? null : modelOptions.tokenizer()) {
             int[] tokens = TokenSource.read(data, tok);
             TokenSource.checkVocab(tokens, model.config().vocabSize(), data.toString());
-            return Calibration.run(model, tokens, samples, seqLen, seed, batchSize, Progress.stderr());
+            return Calibration.run(model, tokens, new CalibrationOptions(samples, seqLen, batchSize, seed, Calibration.DEFAULT_BLOCKS), Progress.stderr());
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.minitron4j.demo;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -58,25 +59,22 @@ public final class Demo {
     }
 
     /** Budgets and locations; {@link #defaults()} fits in a few minutes on 2 CPU cores. */
+    @RecordBuilder
     public record Options(Path teacherDir, Path datasetDir, Path outDir, int calibrationSamples, int distillSteps,
-                          int validationTokens, int winograndeItems, long seed, Device device) {
+                          int validationTokens, int winograndeItems, long seed, Device device)
+            implements DemoOptionsBuilder.With {
         public static Options defaults() {
             return new Options(Path.of("datasets/tinyworld-teacher"), Path.of("datasets/tinyworld"), Path.of("demo-output"),
                     256, 400, 40_000, 0, 1, Device.cpu());
         }
 
-        public Options withOutDir(Path dir) {
-            return new Options(teacherDir, datasetDir, dir, calibrationSamples, distillSteps, validationTokens,
-                    winograndeItems, seed, device);
-        }
-
         public Options withBudget(int samples, int steps, int valTokens, int items) {
-            return new Options(teacherDir, datasetDir, outDir, samples, steps, valTokens, items, seed, device);
+            return with(b -> b.calibrationSamples(samples).distillSteps(steps).validationTokens(valTokens)
+                    .winograndeItems(items));
         }
 
         public Options withLocations(Path teacher, Path dataset) {
-            return new Options(teacher, dataset, outDir, calibrationSamples, distillSteps, validationTokens, winograndeItems,
-                    seed, device);
+            return withTeacherDir(teacher).withDatasetDir(dataset);
         }
     }
 

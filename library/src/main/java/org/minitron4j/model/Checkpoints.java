@@ -1,5 +1,6 @@
 package org.minitron4j.model;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -215,8 +216,13 @@ public final class Checkpoints {
 
     // ---- saving --------------------------------------------------------------------------------------------------
 
-    /** How to write weights: element type and the largest shard (0 = one file). */
-    public record SaveOptions(DType dtype, long maxShardBytes, @Nullable Path tokenizerFrom) {
+    /**
+     * How to write weights: element type, the largest shard (0 = one file), and a folder whose tokenizer files are
+     * copied alongside (e.g. the checkpoint the model came from; null for none).
+     */
+    @RecordBuilder
+    public record SaveOptions(DType dtype, long maxShardBytes, @Nullable Path tokenizerFrom)
+            implements CheckpointsSaveOptionsBuilder.With {
         public SaveOptions {
             if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
                 throw new InvalidInputException("weights can be saved as F32, F16 or BF16, not " + dtype);
@@ -227,10 +233,6 @@ public final class Checkpoints {
             return new SaveOptions(DType.F32, 5L << 30, null);
         }
 
-        public SaveOptions withDtype(DType d) { return new SaveOptions(d, maxShardBytes, tokenizerFrom); }
-        public SaveOptions withMaxShardBytes(long b) { return new SaveOptions(dtype, b, tokenizerFrom); }
-        /** Copies tokenizer files from this folder (e.g. the checkpoint the model came from). */
-        public SaveOptions withTokenizerFrom(@Nullable Path dir) { return new SaveOptions(dtype, maxShardBytes, dir); }
     }
 
     /** Saves in f32 as one model.safetensors (up to 5 GB per shard). */

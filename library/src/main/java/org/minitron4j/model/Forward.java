@@ -1,5 +1,6 @@
 package org.minitron4j.model;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -52,17 +53,17 @@ public final class Forward {
     }
 
     /** What a forward pass records and skips; immutable, built with the {@code with…} methods from {@link #options()}. */
-    public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits) {
+    @RecordBuilder
+    public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits)
+            implements ForwardOptionsBuilder.With {
         public Options {
             skipLayers = Set.copyOf(skipLayers);
         }
 
-        public Options withCapture(Capture c) { return new Options(c, skipLayers, cache, computeLogits); }
         /** Layers to bypass (the residual stream passes through unchanged), as if they were removed. */
-        public Options withSkippedLayers(Set<Integer> layers) { return new Options(capture, layers, cache, computeLogits); }
-        public Options withCache(KvCache c) { return new Options(capture, skipLayers, c, computeLogits); }
+        public Options withSkippedLayers(Set<Integer> layers) { return withSkipLayers(layers); }
         /** Skips the LM head, e.g. for a calibration pass that only needs activations. */
-        public Options withoutLogits() { return new Options(capture, skipLayers, cache, false); }
+        public Options withoutLogits() { return withComputeLogits(false); }
     }
 
     private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true);

@@ -1,5 +1,6 @@
 package org.minitron4j.model;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,7 +55,9 @@ public final class RandomCheckpoint {
      * How to write: element type (F32, F16 or BF16), seed, the largest shard in bytes (0 = one file) and the threads
      * generating values (any count gives the same bytes).
      */
-    public record Options(DType dtype, long seed, long maxShardBytes, int threads) {
+    @RecordBuilder
+    public record Options(DType dtype, long seed, long maxShardBytes, int threads)
+            implements RandomCheckpointOptionsBuilder.With {
         public Options {
             if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
                 throw new InvalidInputException("random weights can be written as F32, F16 or BF16, not " + dtype);
@@ -73,10 +76,6 @@ public final class RandomCheckpoint {
                     Runtime.getRuntime().availableProcessors());
         }
 
-        public Options withDtype(DType d) { return new Options(d, seed, maxShardBytes, threads); }
-        public Options withSeed(long s) { return new Options(dtype, s, maxShardBytes, threads); }
-        public Options withMaxShardBytes(long b) { return new Options(dtype, seed, b, threads); }
-        public Options withThreads(int t) { return new Options(dtype, seed, maxShardBytes, t); }
     }
 
     /**

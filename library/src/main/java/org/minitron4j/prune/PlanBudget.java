@@ -1,5 +1,6 @@
 package org.minitron4j.prune;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +74,9 @@ public final class PlanBudget {
      * @param ffn       shrink the MLP neurons ({@code intermediate_size})
      * @param heads     shrink the query heads ({@code num_attention_heads}), keeping every KV group
      */
-    public record WidthOptions(int alignment, boolean hidden, boolean ffn, boolean heads) {
+    @RecordBuilder
+    public record WidthOptions(int alignment, boolean hidden, boolean ffn, boolean heads)
+            implements PlanBudgetWidthOptionsBuilder.With {
         public WidthOptions {
             if (alignment < 1) {
                 throw new InvalidInputException("alignment must be at least 1, got " + alignment);
@@ -88,14 +91,9 @@ public final class PlanBudget {
             return new WidthOptions(8, true, true, false);
         }
 
-        /** A copy with sizes kept multiples of {@code v}. */
-        public WidthOptions withAlignment(int v) {
-            return new WidthOptions(v, hidden, ffn, heads);
-        }
-
         /** A copy shrinking exactly the axes given. */
         public WidthOptions withAxes(boolean hiddenSize, boolean intermediateSize, boolean attentionHeads) {
-            return new WidthOptions(alignment, hiddenSize, intermediateSize, attentionHeads);
+            return with(b -> b.hidden(hiddenSize).ffn(intermediateSize).heads(attentionHeads));
         }
     }
 

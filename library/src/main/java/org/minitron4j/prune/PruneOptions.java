@@ -1,5 +1,7 @@
 package org.minitron4j.prune;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
+
 /**
  * How {@link Pruner} trims, beyond the sizes of a {@link PrunePlan}. Immutable; start from {@link #defaults()}.
  *
@@ -19,13 +21,12 @@ package org.minitron4j.prune;
  *     architecture: GPT-2 fuses q, k, v into one [hidden, 3·hidden] matrix, so it needs {@code hidden_size =
  *     num_attention_heads × head_dim}. On by default; turn off to study, say, GPT-2 head pruning in memory.
  */
-public record PruneOptions(boolean pruneKvGroups, boolean headResidualMerge, boolean requireCheckpointShapes) {
+@RecordBuilder
+public record PruneOptions(boolean pruneKvGroups, boolean headResidualMerge, boolean requireCheckpointShapes)
+        implements PruneOptionsBuilder.With {
     /** KV groups kept, no head merging, only savable shapes. */
     public static PruneOptions defaults() {
         return new PruneOptions(false, false, true);
     }
 
-    public PruneOptions withPruneKvGroups(boolean v) { return new PruneOptions(v, headResidualMerge, requireCheckpointShapes); }
-    public PruneOptions withHeadResidualMerge(boolean v) { return new PruneOptions(pruneKvGroups, v, requireCheckpointShapes); }
-    public PruneOptions withRequireCheckpointShapes(boolean v) { return new PruneOptions(pruneKvGroups, headResidualMerge, v); }
 }

@@ -1,5 +1,6 @@
 package org.minitron4j.search;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -91,7 +92,9 @@ public final class ArchitectureSearch {
      * @param maxWidthCut largest fraction of hidden size, MLP width or heads removed (modelopt: 0.4)
      * @param maxDepthCut largest fraction of layers removed (modelopt: 0.2)
      */
-    public record Space(double tolerance, int hiddenMultiple, int ffnMultiple, double maxWidthCut, double maxDepthCut) {
+    @RecordBuilder
+    public record Space(double tolerance, int hiddenMultiple, int ffnMultiple, double maxWidthCut, double maxDepthCut)
+            implements ArchitectureSearchSpaceBuilder.With {
         public Space {
             if (!(tolerance >= 0 && tolerance < 1)) {
                 throw new InvalidInputException("tolerance must be in [0, 1), got " + tolerance);
@@ -109,9 +112,8 @@ public final class ArchitectureSearch {
             return new Space(0.05, 8, 8, 0.99, 0.99);
         }
 
-        public Space withTolerance(double v) { return new Space(v, hiddenMultiple, ffnMultiple, maxWidthCut, maxDepthCut); }
-        public Space withMultiples(int hidden, int ffn) { return new Space(tolerance, hidden, ffn, maxWidthCut, maxDepthCut); }
-        public Space withMaxCuts(double width, double depth) { return new Space(tolerance, hiddenMultiple, ffnMultiple, width, depth); }
+        public Space withMultiples(int hidden, int ffn) { return withHiddenMultiple(hidden).withFfnMultiple(ffn); }
+        public Space withMaxCuts(double width, double depth) { return withMaxWidthCut(width).withMaxDepthCut(depth); }
     }
 
     /** One shape and its exact parameter count. */

@@ -1,5 +1,6 @@
 package org.minitron4j.train;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.nio.file.Path;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
@@ -15,7 +16,8 @@ import org.minitron4j.InvalidInputException;
  * @param every  save every this many optimizer steps; 0 = only at the end
  * @param resume continue from the newest complete checkpoint in {@code dir} (start fresh if there is none)
  */
-public record Checkpointing(@Nullable Path dir, int every, boolean resume) {
+@RecordBuilder
+public record Checkpointing(@Nullable Path dir, int every, boolean resume) implements CheckpointingBuilder.With {
     public Checkpointing {
         if (every < 0) {
             throw new InvalidInputException("checkpoint interval must be >= 0 (0 = only at the end), got " + every);
@@ -35,14 +37,6 @@ public record Checkpointing(@Nullable Path dir, int every, boolean resume) {
     /** Save into {@code dir} at the end of the run (add {@link #withEvery} for periodic saves). */
     public static Checkpointing to(Path dir) {
         return new Checkpointing(dir, 0, false);
-    }
-
-    public Checkpointing withEvery(int steps) {
-        return new Checkpointing(dir, steps, resume);
-    }
-
-    public Checkpointing withResume(boolean r) {
-        return new Checkpointing(dir, every, r);
     }
 
     public boolean enabled() {

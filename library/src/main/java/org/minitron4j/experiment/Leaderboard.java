@@ -62,6 +62,7 @@ public final class Leaderboard implements HtmlRenderable {
     private final @Nullable EvalSuite suite;
     private final Map<String, Row> rows = new LinkedHashMap<>();
     private final Set<String> metrics = new LinkedHashSet<>();
+    private final Set<String> notes = new LinkedHashSet<>(); // text columns, after the fixed ones
     private @Nullable String reference;
 
     /** An empty board titled "results". */
@@ -102,6 +103,7 @@ public final class Leaderboard implements HtmlRenderable {
         private final String role;
         private final @Nullable Long parameters;
         private final Map<String, Double> values = new LinkedHashMap<>();
+        private final Map<String, String> texts = new LinkedHashMap<>();
 
         private Row(String name, String role, @Nullable Long parameters) {
             this.name = name;
@@ -137,6 +139,10 @@ public final class Leaderboard implements HtmlRenderable {
         /** Sets {@code metric} to {@code value} (replacing an earlier value); NaN clears it (not measured). */
         public Row metric(String metric, double value) {
             checkMetric(metric);
+            if (notes.contains(metric)) {
+                throw new InvalidInputException("'" + metric + "' is a text column of leaderboard '" + title
+                        + "', not a metric");
+            }
             if (Double.isNaN(value)) {
                 values.remove(metric);
             } else {
@@ -150,6 +156,26 @@ public final class Leaderboard implements HtmlRenderable {
         public Row metrics(Map<String, ? extends Number> values) {
             values.forEach((k, v) -> metric(k, v.doubleValue()));
             return this;
+        }
+
+        /**
+         * A text column (a setting that is not a number, e.g. {@code note("logit loss", "reverse KL")}); shown after
+         * the fixed columns, before the metrics. A name cannot be both a text column and a metric.
+         */
+        public Row note(String column, String text) {
+            checkMetric(column);
+            if (metrics.contains(column)) {
+                throw new InvalidInputException("'" + column + "' is a metric of leaderboard '" + title
+                        + "', not a text column");
+            }
+            notes.add(column);
+            texts.put(column, text == null ? "" : text);
+            return this;
+        }
+
+        /** The text of column {@code column}, or null when this row has none. */
+        public @Nullable String text(String column) {
+            return texts.get(column);
         }
 
         /** {@code lm_loss}: the loss in nats per token. */
@@ -214,10 +240,10 @@ public final class Leaderboard implements HtmlRenderable {
 
     private static void checkMetric(String metric) {
         if (metric == null || metric.isBlank()) {
-            throw new InvalidInputException("a metric needs a name, got '" + metric + "'");
+            throw new InvalidInputException("a leaderboard column needs a name, got '" + metric + "'");
         }
         if (FIXED_COLUMNS.contains(metric)) {
-            throw new InvalidInputException("'" + metric + "' is a fixed column of the leaderboard, not a metric name");
+            throw new InvalidInputException("'" + metric + "' is a fixed column of the leaderboard");
         }
     }
 
@@ -365,6 +391,9 @@ public final class Leaderboard implements HtmlRenderable {
         if (reference != null) {
             t.addColumns(DoubleColumn.create("parameter_share", rs.stream().mapToDouble(this::share).toArray()));
         }
+        for (String n : notes) {
+            t.addColumns(StringColumn.create(n, rs.stream().map(r -> r.texts.getOrDefault(n, "")).toList()));
+        }
         for (String m : metrics) {
             t.addColumns(DoubleColumn.create(m, rs.stream().mapToDouble(r -> {
                 Double v = r.value(m);
@@ -397,6 +426,7 @@ public final class Leaderboard implements HtmlRenderable {
             if (reference != null && !Double.isNaN(share(r))) {
                 o.put("parameter_share", share(r));
             }
+            r.texts.forEach(o::put);
             r.values().forEach(o::put);
         }
         return a;
@@ -440,6 +470,9 @@ public final class Leaderboard implements HtmlRenderable {
                 double s = share(r);
                 return Double.isNaN(s) ? NOT_MEASURED : String.format(Locale.ROOT, "%.1f%%", 100 * s);
             }).toList()));
+        }
+        for (String n : notes) {
+            t.addColumns(StringColumn.create(n, rs.stream().map(r -> r.texts.getOrDefault(n, "")).toList()));
         }
         for (String m : metrics) {
             if (m.endsWith(STDERR) && metrics.contains(m.substring(0, m.length() - STDERR.length()))) {

@@ -145,6 +145,23 @@ class LeaderboardTest {
     }
 
     @Test
+    void textColumnsSitBetweenTheFixedColumnsAndTheMetrics() {
+        Leaderboard b = new Leaderboard("kd");
+        b.add("a", "distilled", 10L).note("logit loss", "reverse KL").metric("lm_loss", 2.0);
+        b.add("b", "distilled", 10L).metric("lm_loss", 1.5);
+        Table t = b.table();
+        assertEquals(List.of("model", "role", "parameters", "logit loss", "lm_loss"), t.columnNames());
+        assertEquals("reverse KL", t.stringColumn("logit loss").get(0));
+        assertEquals("", t.stringColumn("logit loss").get(1));
+        assertEquals("reverse KL", b.toJsonNode().get(0).get("logit loss").asText());
+        assertTrue(b.toHtml().contains(">reverse KL<"), b.toHtml());
+        assertEquals("reverse KL", b.row("a").text("logit loss"));
+        assertThrows(InvalidInputException.class, () -> b.row("b").metric("logit loss", 1));
+        assertThrows(InvalidInputException.class, () -> b.row("b").note("lm_loss", "x"));
+        assertThrows(InvalidInputException.class, () -> b.row("b").note("role", "x"));
+    }
+
+    @Test
     void theReferenceMayBeNamedBeforeItsRowIsAdded() {
         Leaderboard b = new Leaderboard().reference("teacher");
         b.add("student", "pruned", 600L);

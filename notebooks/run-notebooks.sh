@@ -223,9 +223,11 @@ for executed in "${EXECUTED[@]}"; do
   profile="$(mktemp -d)"
   chrome=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
           --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile"
-          --window-size=1280,2000 --virtual-time-budget=20000)
-  timeout 180 "${chrome[@]}" --screenshot="$OUT_DIR/$name.png" "file://$html" >/dev/null 2>&1 || true
-  timeout 180 "${chrome[@]}" --dump-dom "file://$html" >"$OUT_DIR/$name.dom.html" 2>/dev/null || true
+          --window-size=1280,2000)
+  timeout 180 "${chrome[@]}" --virtual-time-budget=20000 --screenshot="$OUT_DIR/$name.png" "file://$html" \
+    >/dev/null 2>&1 || true
+  timeout 180 "${chrome[@]}" --virtual-time-budget=20000 --dump-dom "file://$html" >"$OUT_DIR/$name.dom.html" \
+    2>/dev/null || true
   rm -rf "$profile"
   # plotly wraps every plot it drew in <div class="plot-container plotly">; an undrawn figure stays an empty div.
   drawn="$(grep -o 'class="plot-container plotly"' "$OUT_DIR/$name.dom.html" | wc -l || true)"
@@ -237,11 +239,8 @@ for executed in "${EXECUTED[@]}"; do
     # Committed notebooks carry a still picture of each figure for viewers that run no scripts (static_figures.py).
     step "still pictures of $name's figures"
     python3 "$ROOT/notebooks/static_figures.py" --prepare "$html" "$OUT_DIR/$name.grab.html"
-    profile="$(mktemp -d)"
-    timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-      --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile" \
-      --window-size=1280,2000 --virtual-time-budget=30000 --dump-dom "file://$OUT_DIR/$name.grab.html" \
-      >"$OUT_DIR/$name.grab.dom.html" 2>/dev/null || true
+    timeout 180 "${chrome[@]}" --virtual-time-budget=30000 --dump-dom "file://$OUT_DIR/$name.grab.html" \
+      >"$OUT_DIR/$name.grab.dom.html" 2>/dev/null || true  # Chromium makes the profile folder again
     rm -rf "$profile"
     python3 "$ROOT/notebooks/static_figures.py" "$executed" "$OUT_DIR/$name.grab.dom.html" \
       || fail "$name: no still pictures of its figures"

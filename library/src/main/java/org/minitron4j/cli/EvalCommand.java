@@ -101,12 +101,13 @@ final class EvalCommand implements Runnable {
             }
             TokenSource.Documents docs = TokenSource.documents(data, tok, appendEos);
             TokenSource.checkVocab(docs.tokens(), model.config().vocabSize(), data.toString());
-            int len = seqLen != null ? seqLen : Math.min(2048, model.config().maxPositionEmbeddings());
+            LmLossOptions options = new LmLossOptions(seqLen != null ? seqLen : 0, batchSize, Set.of());
+            int len = options.seqLenFor(model);
             Flags.fitsContext("--seq-len " + len, len, model.config().maxSequenceLength());
             // a token file or the EOD convention: one stream; text by default: each document on its own
             LmLoss.Result r = preTokenized || appendEos
-                    ? LmLoss.evaluate(model, docs.tokens(), new LmLossOptions(len, batchSize, Set.of()), Progress.stderr())
-                    : LmLoss.evaluate(model, docs, new LmLossOptions(len, batchSize, Set.of()), Progress.stderr());
+                    ? LmLoss.evaluate(model, docs.tokens(), options, Progress.stderr())
+                    : LmLoss.evaluate(model, docs, options, Progress.stderr());
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("task", "lm-loss");

@@ -11,18 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.Progress;
-import org.minitron4j.data.TokenSource;
+import org.minitron4j.data.Corpus;
 import org.minitron4j.distill.Distillation;
 import org.minitron4j.distill.DistillationConfig;
-import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.EvalSuite;
 import org.minitron4j.eval.LmLossOptions;
-import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.eval.Winogrande;
 import org.minitron4j.eval.WinograndeItem;
 import org.minitron4j.eval.WinograndeOptions;
@@ -123,15 +121,21 @@ public final class Demo {
         List<Entry> entries = new ArrayList<>();
         List<String> sections = new ArrayList<>();
         try (Model teacher = Checkpoints.load(o.teacherDir(), o.device()); Tokenizer tok = Tokenizer.load(o.teacherDir())) {
-            int[] validation = prefix(TokenSource.read(o.datasetDir().resolve("validation.txt"), tok), o.validationTokens());
-            int[] calibration = TokenSource.read(o.datasetDir().resolve("calibration.txt"), tok);
-            int[] train = TokenSource.read(o.datasetDir().resolve("train.txt"), tok);
+            Corpus corpus = Corpus.load(o.datasetDir(), tok);
+            if (o.validationTokens() > 0) { // 0: all of it
+                corpus = corpus.withValidationTokens(o.validationTokens());
+            }
+            int[] validation = corpus.validation();
+            int[] calibration = corpus.calibration();
+            int[] train = corpus.train();
             List<WinograndeItem> items = Winogrande.load(o.datasetDir().resolve("winogrande_dev.jsonl"));
             WinograndeOptions wg = WinograndeOptions.defaults().withLimit(o.winograndeItems());
-            Evaluator eval = new Evaluator(tok, validation, items, wg, progress);
-            entries.add(eval.entry("teacher", "teacher", teacher));
+            EvalSuite suite = EvalSuite.of(tok).withLmTokens(validation).withLmLoss(new LmLossOptions(128, 16, Set.of()))
+                    .withWinogrande(items).withWinograndeOptions(wg);
+            entries.add(entry("teacher", "teacher", teacher, suite.measure(teacher, progress)));
 
-            ActivationStats stats = Calibration.run(teacher, calibration, new CalibrationOptions(o.calibrationSamples(), 128, 16, o.seed(), Calibration.DEFAULT_BLOCKS), progress);
+            ActivationStats stats = Calibration.run(teacher, calibration,
+                    new CalibrationOptions(o.calibrationSamples(), 128, 16, o.seed(), Calibration.DEFAULT_BLOCKS), progress);
             ImportanceScores scores = stats.scores(Aggregation.PAPER, MlpVariant.PAPER);
             Table heads = scores.table().where(scores.table().stringColumn("component").isEqualTo("head"));
             sections.add("<h2>Importance (one calibration pass, batch=L2, sequence=mean)</h2>"
@@ -150,12 +154,12 @@ public final class Demo {
             for (Student s : students) {
                 try (PruneResult pruned = Pruner.prune(teacher, s.plan(), scores)) {
                     Model student = pruned.model();
-                    entries.add(eval.entry(s.name() + ", pruned", "pruned", student));
+                    entries.add(entry(s.name() + ", pruned", "pruned", student, suite.measure(student, progress)));
                     // The CLI's distill schedule (cosine to lr/10 after 10% warmup), so headroom.sh reproduces it.
                     TrainConfig train0 = TrainConfig.of(o.distillSteps(), 16, 128, 5e-4)
                             .withLogging(Math.max(1, o.distillSteps() / 50), 0, 0).withSeed(o.seed());
                     Distillation.Result r = Distillation.of(teacher, DistillationConfig.defaults(train0)).withProgress(progress).run(student, train, null);
-                    entries.add(eval.entry(s.name() + ", distilled", "distilled", student));
+                    entries.add(entry(s.name() + ", distilled", "distilled", student, suite.measure(student, progress)));
                     studentRows.add("<h3>" + Fragments.escape(s.name()) + "</h3><p>"
                             + Fragments.escape(pruned.report().toString()) + "</p><p>" + Fragments.escape(r.toString())
                             + "</p>" + Html.figure(Figures.trainingCurves(r.log())));
@@ -205,17 +209,10 @@ public final class Demo {
     }
 
     /** LM loss and Winogrande of a model on the demo's fixed evaluation sets. */
-    private record Evaluator(Tokenizer tok, int[] validation, List<WinograndeItem> items, WinograndeOptions options,
-                             Progress progress) {
-        Entry entry(String name, String role, Model m) {
-            double loss = LmLoss.evaluate(m, validation, new LmLossOptions(128, 16, Set.of()), progress).loss();
-            var wg = Winogrande.evaluate(items, tok, new ModelScorer(m, 8192, progress), options);
-            return new Entry(name, role, m.parameterCount(), loss, wg.acc(), wg.accStderr());
-        }
-    }
-
-    private static int[] prefix(int[] tokens, int n) {
-        return n > 0 && n < tokens.length ? Arrays.copyOf(tokens, n) : tokens;
+    /** A results row from what the suite measured (it measures the LM loss and Winogrande). */
+    private static Entry entry(String name, String role, Model m, EvalSuite.Measurements r) {
+        return new Entry(name, role, m.parameterCount(), r.lmLoss().loss(), r.winogrande().acc(),
+                r.winogrande().accStderr());
     }
 
     private static void write(Options o, Results r, List<String> sections, List<String> studentRows) {

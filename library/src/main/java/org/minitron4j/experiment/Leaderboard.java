@@ -391,9 +391,7 @@ public final class Leaderboard implements HtmlRenderable {
         if (reference != null) {
             t.addColumns(DoubleColumn.create("parameter_share", rs.stream().mapToDouble(this::share).toArray()));
         }
-        for (String n : notes) {
-            t.addColumns(StringColumn.create(n, rs.stream().map(r -> r.texts.getOrDefault(n, "")).toList()));
-        }
+        addTextColumns(t, rs);
         for (String m : metrics) {
             t.addColumns(DoubleColumn.create(m, rs.stream().mapToDouble(r -> {
                 Double v = r.value(m);
@@ -401,6 +399,13 @@ public final class Leaderboard implements HtmlRenderable {
             }).toArray()));
         }
         return t;
+    }
+
+    /** One string column per {@link Row#note text column}, empty where a row has no text. */
+    private void addTextColumns(Table t, List<Row> rs) {
+        for (String n : notes) {
+            t.addColumns(StringColumn.create(n, rs.stream().map(r -> r.texts.getOrDefault(n, "")).toList()));
+        }
     }
 
     private double share(Row r) {
@@ -471,9 +476,7 @@ public final class Leaderboard implements HtmlRenderable {
                 return Double.isNaN(s) ? NOT_MEASURED : String.format(Locale.ROOT, "%.1f%%", 100 * s);
             }).toList()));
         }
-        for (String n : notes) {
-            t.addColumns(StringColumn.create(n, rs.stream().map(r -> r.texts.getOrDefault(n, "")).toList()));
-        }
+        addTextColumns(t, rs);
         for (String m : metrics) {
             if (m.endsWith(STDERR) && metrics.contains(m.substring(0, m.length() - STDERR.length()))) {
                 continue; // shown with its metric

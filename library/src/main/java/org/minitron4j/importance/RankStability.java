@@ -89,19 +89,6 @@ public final class RankStability {
      */
     public static Table bootstrap(ActivationStats stats, Aggregation agg, MlpVariant variant, int replicates, long seed,
                                   double level) {
-        return bootstrapBands(stats, agg, variant, replicates, seed, level);
-    }
-
-    /**
-     * {@link #bootstrap(ActivationStats, Aggregation, MlpVariant, int, long, double)} of the paper's scores
-     * ({@link Aggregation#PAPER}, {@link MlpVariant#PAPER}) with 90% bands.
-     */
-    public static Table bootstrap(ActivationStats stats, int replicates, long seed) {
-        return bootstrapBands(stats, Aggregation.PAPER, MlpVariant.PAPER, replicates, seed, 0.90);
-    }
-
-    private static Table bootstrapBands(ActivationStats stats, Aggregation agg, MlpVariant variant, int replicates,
-                                        long seed, double level) {
         if (replicates < 2) {
             throw new InvalidInputException("bootstrap needs at least 2 replicates, got " + replicates);
         }
@@ -138,6 +125,14 @@ public final class RankStability {
         Table out = full.copy().setName("bootstrap");
         out.removeColumns("aggregation");
         return out.addColumns(mean, std, lo, hi, constant("aggregation", rows, agg.label()));
+    }
+
+    /**
+     * {@link #bootstrap(ActivationStats, Aggregation, MlpVariant, int, long, double)} of the paper's scores
+     * ({@link Aggregation#PAPER}, {@link MlpVariant#PAPER}) with 90% bands.
+     */
+    public static Table bootstrap(ActivationStats stats, int replicates, long seed) {
+        return bootstrap(stats, Aggregation.PAPER, MlpVariant.PAPER, replicates, seed, 0.90);
     }
 
     private static StringColumn constant(String name, int rows, String value) {

@@ -461,12 +461,10 @@ public final class Figures {
             case "val_loss": return "validation loss (nats/token)";
             case "train_loss": return "training loss (nats/token)";
             case "winogrande": return "Winogrande accuracy";
-            case "parameters": return "parameters";
             case "bi": return "block importance (1 − cos(x_in, x_out))";
             case "increase": return "LM-loss increase when removed (nats/token)";
             case "start": return "first layer of the block";
             case "length": return "layers in the block";
-            case "layer": return "layer";
             case "step": return "training step";
             case "score": return "importance score";
             default: return column;

@@ -31,6 +31,7 @@ import org.minitron4j.eval.WinograndeResult;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Calibration;
 import org.minitron4j.importance.CalibrationOptions;
+import org.minitron4j.importance.DepthMetrics;
 import org.minitron4j.model.Model;
 import org.minitron4j.model.ModelConfig;
 import org.minitron4j.model.TestTokenizers;
@@ -135,6 +136,21 @@ class NotebookApiTest {
             InvalidInputException e = assertThrows(InvalidInputException.class,
                     () -> new Leaderboard().measure("x", null, m));
             assertTrue(e.getMessage().contains("Leaderboard.of"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badSuitesAndGridsAreRefusedWithTheOptionNamed() {
+        InvalidInputException noTokenizer = assertThrows(InvalidInputException.class, () -> EvalSuite.of(null)
+                .withWinogrande(List.of(WinograndeItem.fromSentence("a", "So _ won.", "Al", "Bo", "1", 1))));
+        assertTrue(noTokenizer.getMessage().contains("needs a tokenizer"), noTokenizer.getMessage());
+        InvalidInputException batch = assertThrows(InvalidInputException.class,
+                () -> EvalSuite.of(null).withBatchTokens(0));
+        assertTrue(batch.getMessage().contains("batchTokens"), batch.getMessage());
+        try (Model m = Model.random(CONFIG, Device.cpu(), 1)) {
+            InvalidInputException grid = assertThrows(InvalidInputException.class, () -> DepthMetrics.lmLossGrid(m,
+                    tokens(200, 1), LmLossOptions.defaults().withSeqLen(16).withSkippedLayers(Set.of(0)), 1));
+            assertTrue(grid.getMessage().contains("skippedLayers"), grid.getMessage());
         }
     }
 

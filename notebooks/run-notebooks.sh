@@ -9,7 +9,8 @@
 #   2. the Kotlin kernel 0.11.0-398 from Maven Central (notebooks/kernel/pom.xml, JNA pinned to 5.17.0 for DJL),
 #      with kernels/kotlin/kernel.json and a WARN logback.xml, under $MINITRON4J_KERNEL_HOME;
 #   3. the library jar (library/target/minitron4j.jar + library/target/lib/*.jar), rebuilt when sources changed, and
-#      the descriptor that makes `%use minitron4j` load it ($MINITRON4J_LIBRARIES_DIR/minitron4j.json);
+#      the descriptors that make `%use minitron4j` (and `%use minitron4j-spark`, with Apache Spark) load it
+#      ($MINITRON4J_LIBRARIES_DIR/minitron4j.json, minitron4j-spark.json);
 # then executes each notebook (any cell error fails the script), exports it to HTML, and opens the HTML in headless
 # Chromium (installed on demand): a notebook with figures fails the check unless plotly drew every one of them.
 #
@@ -103,7 +104,10 @@ JUPYTER=/usr/bin/jupyter
 # ---------------------------------------------------------------------------------------------------------------
 step "kotlin kernel 0.11.0-398 in $KERNEL_DIR"
 KERNEL_POM="$ROOT/notebooks/kernel/pom.xml"
-STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX-passive"
+# The kernel JVM also gets the module openings Spark needs on Java 17 (library/spark-jvm.options), so that a notebook
+# can run a sweep on Spark after `%use minitron4j-spark`; they change nothing else.
+SPARK_OPTS="$(sed 's/.*/"&",/' "$ROOT/library/spark-jvm.options" | tr '\n' ' ')"
+STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX-passive-$(sha256sum "$ROOT/library/spark-jvm.options" | cut -c1-8)"
 if [ -f "$KERNEL_DIR/kernel.json" ] && [ "$(cat "$KERNEL_DIR/.stamp" 2>/dev/null)" = "$STAMP" ]; then
   log "already installed"
 else
@@ -129,7 +133,7 @@ else
   "interrupt_mode": "message",
   "env": {"OMP_WAIT_POLICY": "PASSIVE"},
   "argv": [
-    "java", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1",
+    "java", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", $SPARK_OPTS
     "-Dlogback.configurationFile={resource_dir}/logback.xml",
     "-cp", "{resource_dir}/jars/*",
     "org.jetbrains.kotlinx.jupyter.IkotlinKt",
@@ -157,7 +161,7 @@ export JUPYTER_PATH="$KERNEL_HOME${JUPYTER_PATH:+:$JUPYTER_PATH}"
 # ---------------------------------------------------------------------------------------------------------------
 step "library jar"
 JAR="$ROOT/library/target/minitron4j.jar"
-if [ -f "$JAR" ] && [ -d "$ROOT/library/target/lib" ] && \
+if [ -f "$JAR" ] && [ -d "$ROOT/library/target/lib" ] && [ -d "$ROOT/library/target/spark" ] && \
    [ -z "$(find "$ROOT/library/src/main" "$ROOT/library/pom.xml" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
   log "up to date"
 else
@@ -170,16 +174,22 @@ fi
 # (META-INF/kotlin-jupyter-libraries) then adds the imports, PyTorch threads and the default progress line.
 step "%use minitron4j descriptor in $LIBRARIES_DIR"
 mkdir -p "$LIBRARIES_DIR"
-python3 - "$ROOT" "$LIBRARIES_DIR/minitron4j.json" <<'PY'
+# `%use minitron4j-spark` is the same plus Apache Spark (library/target/spark), for `SweepExecutor.spark(...)`.
+python3 - "$ROOT" "$LIBRARIES_DIR" <<'PY'
 import glob, json, os, sys
-root, out = sys.argv[1], sys.argv[2]
-jars = [os.path.join(root, "library/target/minitron4j.jar")] + sorted(
-    j for j in glob.glob(os.path.join(root, "library/target/lib/*.jar")) if not os.path.basename(j).startswith("slf4j-"))
-descriptor = {"description": "minitron4j: Minitron pruning and distillation (" + root + ")", "dependencies": jars}
-with open(out + ".tmp", "w") as f:
-    json.dump(descriptor, f, indent=1)
-os.replace(out + ".tmp", out)
-print(f"{len(jars)} jars", file=sys.stderr)
+root, out_dir = sys.argv[1], sys.argv[2]
+def jars(folder):
+    return sorted(j for j in glob.glob(os.path.join(root, "library/target", folder, "*.jar"))
+                  if not os.path.basename(j).startswith("slf4j-"))
+core = [os.path.join(root, "library/target/minitron4j.jar")] + jars("lib")
+for name, deps, what in [("minitron4j", core, ""), ("minitron4j-spark", core + jars("spark"), ", with Apache Spark")]:
+    out = os.path.join(out_dir, name + ".json")
+    descriptor = {"description": "minitron4j: Minitron pruning and distillation" + what + " (" + root + ")",
+                  "dependencies": deps}
+    with open(out + ".tmp", "w") as f:
+        json.dump(descriptor, f, indent=1)
+    os.replace(out + ".tmp", out)
+    print(f"{name}: {len(deps)} jars", file=sys.stderr)
 PY
 
 if [ "$SETUP_ONLY" -eq 1 ]; then

@@ -79,8 +79,11 @@ final class DistillCommand implements Runnable {
     @Option(names = "--clm-weight", description = "Weight of the CLM loss (default: 0 with a teacher, 1 without).")
     Double clmWeight;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}); cosine to lr/10 after 10%% warmup.")
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}); cosine to lr/10 after the warmup.")
     double lr;
+
+    @Option(names = "--warmup-steps", description = "Linear warmup steps before the cosine decay (default: 10%% of the steps, at least 1).")
+    Integer warmupSteps;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -137,6 +140,12 @@ final class DistillCommand implements Runnable {
         int steps = Math.toIntExact((tokens + perStep - 1) / perStep);
         TrainConfig train = TrainConfig.of(steps, batchSize, seqLen, lr).withSeed(seed)
                 .withLogging(Math.max(1, steps / 100), evalEvery, validation == null ? 0 : evalTokens);
+        if (warmupSteps != null) {
+            if (warmupSteps < 0 || warmupSteps > steps) {
+                throw new InvalidInputException("--warmup-steps must be between 0 and the run's " + steps + " steps, got " + warmupSteps);
+            }
+            train = train.withWarmupSteps(warmupSteps);
+        }
         DistillationConfig cfg = config(train);
         try (OutputFolder claim = overwrite.claim(out, resume, CONFIG_FILE)) {
             distill(cfg);

@@ -14,10 +14,11 @@ final class Json {
     private Json() {
     }
 
-    /** What {@link #print} kept while capturing; {@code echo} also prints it. */
+    /** What {@link #print} kept while capturing ({@code echo} also prints it), and the command's error line. */
     static final class Capture {
         final boolean echo;
         ObjectNode printed;
+        String error;
 
         Capture(boolean echo) {
             this.echo = echo;
@@ -48,6 +49,14 @@ final class Json {
         Capture c = new Capture(echo);
         CAPTURE.set(c);
         return c;
+    }
+
+    /** Keeps the error line a failing command printed, for the caller that is capturing on this thread. */
+    static void error(String line) {
+        Capture c = CAPTURE.get();
+        if (c != null) {
+            c.error = line;
+        }
     }
 
     static void endCapture() {

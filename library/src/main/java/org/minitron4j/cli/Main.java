@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         description = "Prune and distil decoder-only language models (the Minitron method) on one machine.",
         subcommands = {InfoCommand.class, EvalCommand.class, GenerateCommand.class, TinyWorldCommand.class,
             TeacherCommand.class, InitCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, DemoCommand.class,
+            SweepCommand.class,
             ReplayCommand.class},
         footer = {"", "Any command with --json also takes --record DIR: it then writes a run record (config, seed, versions,",
             "input and output fingerprints, results) into DIR, and `minitron4j replay DIR` reruns it and compares.",
@@ -79,18 +80,24 @@ public final class Main implements Runnable {
                 root = root.getCause();
             }
             if (root instanceof InvalidInputException bad) {
-                cmd.getErr().println("error: " + message(bad));
-                return EXIT_BAD_INPUT;
+                return error(cmd, message(bad), EXIT_BAD_INPUT);
             }
             if (e instanceof java.io.UncheckedIOException || e instanceof java.nio.file.NoSuchFileException) {
-                cmd.getErr().println("error: " + e.getMessage());
-                return EXIT_BAD_INPUT;
+                return error(cmd, e.getMessage(), EXIT_BAD_INPUT);
             }
+            Json.error("internal error: " + e);
             cmd.getErr().println("internal error: " + e);
             e.printStackTrace(System.err);
             return 1;
         });
         return cli;
+    }
+
+    /** Prints "error: MESSAGE" (kept for a recording caller too) and returns {@code code}. */
+    private static int error(CommandLine cmd, String message, int code) {
+        Json.error(message);
+        cmd.getErr().println("error: " + message);
+        return code;
     }
 
     /** The one line bad input prints; a refused output folder names the flags that claim it otherwise. */

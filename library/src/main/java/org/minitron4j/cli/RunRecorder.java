@@ -62,8 +62,8 @@ public final class RunRecorder {
         }
     }
 
-    /** What one execution gave: its exit code, its {@code --json} object (null if none) and its wall time. */
-    private record Outcome(int exitCode, ObjectNode json, double seconds) {
+    /** What one execution gave: its exit code, its {@code --json} object (null if none), wall time, error line. */
+    private record Outcome(int exitCode, ObjectNode json, double seconds, String error) {
     }
 
     /**
@@ -75,12 +75,38 @@ public final class RunRecorder {
      * @throws CommandFailed when the command fails (its own error was printed)
      */
     public static RunRecord record(Path runDir, List<String> args) {
+        return record(runDir, args, true);
+    }
+
+    /** As {@link #record(Path, List)}; {@code echo} false keeps the command's JSON off stdout (a sweep prints its own). */
+    public static RunRecord record(Path runDir, List<String> args, boolean echo) {
         try (OutputFolder claim = OutputFolder.claim(runDir, OverwriteOption.mode(args.contains("--overwrite")))) {
-            return recordInto(runDir, args);
+            return recordInto(runDir, args, echo);
         }
     }
 
-    private static RunRecord recordInto(Path runDir, List<String> args) {
+    /** The commands a run can record: those that print {@code --json} results. */
+    public static List<String> commandNames() {
+        return Main.commandLine().getSubcommands().values().stream().map(CommandLine::getCommandSpec)
+                .filter(c -> c.findOption("--json") != null && !c.name().equals("replay")).map(CommandSpec::name).toList();
+    }
+
+    /** The command {@code name} of the command line ({@code distill}, {@code eval}, …), if there is one. */
+    public static java.util.Optional<CommandSpec> command(String name) {
+        CommandLine sub = Main.commandLine().getSubcommands().get(name);
+        return java.util.Optional.ofNullable(sub == null || !commandNames().contains(name) ? null : sub.getCommandSpec());
+    }
+
+    /**
+     * Checks that {@code args} (command first) parse and can be recorded, without running anything.
+     *
+     * @throws InvalidInputException naming the argument that does not parse
+     */
+    public static void check(List<String> args) {
+        parse(args);
+    }
+
+    private static RunRecord recordInto(Path runDir, List<String> args, boolean echo) {
         ParseResult parsed = parse(args);
         CommandSpec spec = parsed.subcommand().commandSpec();
         Map<String, String> config = new LinkedHashMap<>();
@@ -98,10 +124,10 @@ public final class RunRecorder {
             }
         }
         String created = Instant.now().toString();
-        Outcome outcome = run(args, true);
+        Outcome outcome = run(args, echo);
         if (outcome.exitCode() != 0) {
-            throw new CommandFailed(spec.name() + " failed (exit code " + outcome.exitCode() + "); nothing recorded",
-                    outcome.exitCode());
+            throw new CommandFailed(spec.name() + " failed (exit code " + outcome.exitCode() + ")"
+                    + (outcome.error() == null ? "" : ": " + outcome.error()) + "; nothing recorded", outcome.exitCode());
         }
         Map<String, Path> outputs = outputPaths(parsed);
         List<Fingerprint> written = fingerprintOutputs(outputs);
@@ -199,7 +225,7 @@ public final class RunRecorder {
         long start = System.nanoTime();
         try {
             int code = Main.commandLine().execute(a.toArray(String[]::new));
-            return new Outcome(code, capture.printed, (System.nanoTime() - start) / 1e9);
+            return new Outcome(code, capture.printed, (System.nanoTime() - start) / 1e9, capture.error);
         } finally {
             Json.endCapture();
         }

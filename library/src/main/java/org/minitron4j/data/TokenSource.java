@@ -97,6 +97,28 @@ public final class TokenSource {
         return new Documents(tokens, new int[] {0});
     }
 
+    /**
+     * Writes {@code tokens} as a {@code .bin} file (little-endian uint16, what {@link #read} reads back without a
+     * tokenizer): a corpus tokenized once, for commands and sweep arms that would otherwise each tokenize the text again.
+     *
+     * @throws InvalidInputException when a token id does not fit in 16 bits (a vocabulary over 65,536 words)
+     */
+    public static void writeBin(Path file, int[] tokens) {
+        ByteBuffer buf = ByteBuffer.allocate(tokens.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] > 0xFFFF) {
+                throw new InvalidInputException(file + ": token " + tokens[i] + " at position " + i
+                        + " does not fit a uint16 .bin file (vocabularies over 65,536 words need .npy)");
+            }
+            buf.putShort((short) tokens[i]);
+        }
+        try {
+            Files.write(file, buf.array());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether the file holds token ids (.bin, .npy) that are read without a tokenizer. */
     public static boolean isPreTokenized(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);

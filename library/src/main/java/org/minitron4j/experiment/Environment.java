@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a run ran: library, DJL and engine versions, Java, operating system, cores and PyTorch thread counts, device.
@@ -42,8 +43,19 @@ public record Environment(String minitron4j, String djl, String engine, String j
         return new Environment(VERSION, Engine.getDjlVersion(), e.getEngineName() + " " + e.getVersion(),
                 System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads"),
+                Runtime.getRuntime().availableProcessors(), threads(e),
                 System.getProperty("ai.djl.pytorch.num_interop_threads"), device);
+    }
+
+    /**
+     * The intra-op thread count this thread's PyTorch operations use: set per thread by a sweep running arms side by
+     * side ({@code at::set_num_threads}), else the engine's, else the property.
+     */
+    private static @Nullable String threads(Engine e) {
+        if (e.getEngineName().equals("PyTorch")) {
+            return String.valueOf(ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        }
+        return System.getProperty("ai.djl.pytorch.num_threads");
     }
 
     /** "field: recorded → now" for each field that differs from {@code now} (empty when the environments agree). */

@@ -7,7 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * {@code try (NoGrad g = NoGrad.enter()) { ... }} (in Kotlin {@code NoGrad.enter().use { ... }}). libtorch's grad mode
  * is per thread and DJL turns it off only in the thread that started the engine, so code that runs elsewhere (a
  * notebook runs each cell in a new thread) and must not build a graph, or updates weights that require gradients in
- * place, enters this first. The one place the library switches grad mode.
+ * place, enters this first. With {@link Autograd} (on), the only places the library switches grad mode.
  */
 public final class NoGrad implements AutoCloseable {
     private final boolean previous;

@@ -9,7 +9,8 @@
  * org.minitron4j.model.RandomCheckpoint}), on top of the file formats of {@code org.minitron4j.checkpoint}; the
  * {@code tokenizer.json} wrapper ({@link org.minitron4j.model.Tokenizer}) and generation with a KV cache ({@link
  * org.minitron4j.model.Generator}). Engine helpers: {@link org.minitron4j.model.Devices}, {@link
- * org.minitron4j.model.NoGrad} (the one switch of libtorch's grad mode) and {@link org.minitron4j.model.Scalars}
+ * org.minitron4j.model.NoGrad} and {@link org.minitron4j.model.Autograd} (the switches of libtorch's grad mode, off and
+ * on, per thread) and {@link org.minitron4j.model.Scalars}
  * (constants autograd can keep).
  */
 @NullMarked

@@ -31,7 +31,8 @@ public final class Minitron4jIntegration extends JupyterIntegration {
         "org.minitron4j.*", "org.minitron4j.model.*", "org.minitron4j.checkpoint.*", "org.minitron4j.data.*",
         "org.minitron4j.eval.*", "org.minitron4j.importance.*", "org.minitron4j.prune.*",
         "org.minitron4j.distill.*", "org.minitron4j.train.*", "org.minitron4j.search.*", "org.minitron4j.plot.*",
-        "org.minitron4j.html.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "tech.tablesaw.api.*",
+        "org.minitron4j.html.*", "org.minitron4j.notebook.*", "org.minitron4j.experiment.*", "org.minitron4j.sweep.*",
+        "tech.tablesaw.api.*",
         "ai.djl.Device",
     };
 

@@ -1,11 +1,9 @@
 package org.minitron4j.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +15,7 @@ import org.minitron4j.Progress;
 import org.minitron4j.data.Batches;
 import org.minitron4j.eval.LmLoss;
 import org.minitron4j.model.Model;
+import org.minitron4j.model.Autograd;
 import org.minitron4j.model.NoGrad;
 import org.minitron4j.model.Scalars;
 
@@ -63,7 +62,7 @@ public final class Trainer {
         }
         TrainingLog log = new TrainingLog();
         long tokensPerStep = cfg.tokensPerStep();
-        // Grad mode off (GradientCollector turns it on per micro-batch): AdamW updates leaf weights in place. The
+        // Grad mode off (Autograd turns it on per micro-batch): AdamW updates leaf weights in place. The
         // checkpoint folder is this run's: refused if it holds another run's checkpoints and this one does not resume.
         try (NoGrad noGrad = NoGrad.enter();
              OutputFolder claim = checkpointing.enabled() ? OutputFolder.claim(checkpointing.dir(),
@@ -180,9 +179,9 @@ public final class Trainer {
             System.arraycopy(windows.get(i), 0, in[i], 0, t);
             System.arraycopy(windows.get(i), 1, target[i], 0, t);
         }
-        try (NDManager micro = scope.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDManager micro = scope.newSubManager(); Autograd grad = Autograd.enter()) {
             Objective.Terms terms = objective.compute(model, micro.create(in), micro.create(target));
-            gc.backward(terms.total().div(Scalars.of(terms.total(), accumulation)));
+            grad.backward(terms.total().div(Scalars.of(terms.total(), accumulation)));
             parts.merge("loss", terms.total().getFloat() / (double) accumulation, Double::sum);
             for (Map.Entry<String, NDArray> e : terms.parts().entrySet()) {
                 parts.merge(e.getKey(), e.getValue().getFloat() / (double) accumulation, Double::sum);

@@ -6,8 +6,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.minitron4j.InvalidInputException;
 import org.minitron4j.html.Fragments;
 import org.minitron4j.html.HtmlRenderable;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
@@ -66,6 +68,42 @@ public final class TrainingLog implements HtmlRenderable {
 
     public void writeCsv(Path file) {
         table().write().csv(file.toFile());
+    }
+
+    /**
+     * The log {@link #writeCsv} wrote (e.g. {@code training_log.csv} of a {@code distill} output folder).
+     *
+     * @throws InvalidInputException when the file is missing or has no {@code step} column
+     */
+    public static TrainingLog read(Path file) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new InvalidInputException(file + ": no training log here");
+        }
+        Table t;
+        try {
+            t = Table.read().csv(tech.tablesaw.io.csv.CsvReadOptions.builder(file.toFile()).columnTypesPartial(
+                    name -> java.util.Optional.of(name.equals("step") ? ColumnType.INTEGER : ColumnType.DOUBLE)).build());
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(file + ": not a training log (" + e.getMessage() + ")");
+        }
+        if (!t.columnNames().contains("step")) {
+            throw new InvalidInputException(file + ": not a training log (no 'step' column)");
+        }
+        TrainingLog log = new TrainingLog();
+        for (int i = 0; i < t.rowCount(); i++) {
+            Map<String, Double> values = new java.util.LinkedHashMap<>();
+            for (String c : t.columnNames()) {
+                if (!c.equals("step")) {
+                    double v = t.doubleColumn(c).getDouble(i);
+                    if (!Double.isNaN(v)) { // written as an empty cell: not logged at this step
+                        values.put(c, v);
+                    }
+                }
+            }
+            log.add(t.intColumn("step").getInt(i), values);
+        }
+        log.columns.addAll(t.columnNames().stream().filter(c -> !c.equals("step")).toList());
+        return log;
     }
 
     /**

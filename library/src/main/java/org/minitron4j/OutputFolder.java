@@ -239,6 +239,11 @@ public final class OutputFolder implements AutoCloseable {
 
     private static final String HOST = hostName();
 
+    /** This machine's name, as lock files record it (a sweep's {@code ran_on} column names it too). */
+    public static String host() {
+        return HOST;
+    }
+
     private static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();

@@ -88,13 +88,18 @@ public final class RunRecorder {
     /** The commands a run can record: those that print {@code --json} results. */
     public static List<String> commandNames() {
         return Main.commandLine().getSubcommands().values().stream().map(CommandLine::getCommandSpec)
-                .filter(c -> c.findOption("--json") != null && !c.name().equals("replay")).map(CommandSpec::name).toList();
+                .filter(RunRecorder::recordable).map(CommandSpec::name).toList();
     }
 
-    /** The command {@code name} of the command line ({@code distill}, {@code eval}, …), if there is one. */
+    /** The recordable command {@code name} of the command line ({@code distill}, {@code eval}, …), if there is one. */
     public static java.util.Optional<CommandSpec> command(String name) {
         CommandLine sub = Main.commandLine().getSubcommands().get(name);
-        return java.util.Optional.ofNullable(sub == null || !commandNames().contains(name) ? null : sub.getCommandSpec());
+        return java.util.Optional.ofNullable(sub == null || !recordable(sub.getCommandSpec()) ? null : sub.getCommandSpec());
+    }
+
+    /** Whether a command prints {@code --json} results, so that a run of it can be recorded (a replay cannot). */
+    private static boolean recordable(CommandSpec spec) {
+        return spec.findOption("--json") != null && !spec.name().equals("replay");
     }
 
     /**
@@ -210,7 +215,7 @@ public final class RunRecorder {
             throw new InvalidInputException("--record needs a command, e.g. --record runs/kd distill --teacher …");
         }
         CommandSpec spec = parsed.subcommand().commandSpec();
-        if (spec.findOption("--json") == null || spec.name().equals("replay")) {
+        if (!recordable(spec)) {
             throw new InvalidInputException("'" + spec.name() + "' prints no --json results, so it cannot be recorded");
         }
         return parsed;

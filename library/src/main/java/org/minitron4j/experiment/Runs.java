@@ -122,6 +122,15 @@ public final class Runs {
         if (ClassLoader.getSystemClassLoader().getResource(MAIN.replace('.', '/') + ".class") != null) {
             return System.getProperty("java.class.path");
         }
+        return String.join(File.pathSeparator, libraryClassPath().stream().map(Path::toString).toList());
+    }
+
+    /**
+     * Where this library's classes are (its jar, or a classes folder) followed by the jars of the {@code lib/} folder
+     * beside it ({@code library/target/lib}, where {@code mvn package} puts its dependencies): what another JVM needs
+     * on its class path to run the library (a run here, a Spark executor).
+     */
+    public static List<Path> libraryClassPath() {
         java.security.CodeSource source = Runs.class.getProtectionDomain().getCodeSource();
         if (source == null) {
             throw new IllegalStateException("cannot locate the minitron4j jar to start a run (no code source)");
@@ -132,8 +141,16 @@ public final class Runs {
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the minitron4j jar to start a run", e);
         }
+        List<Path> out = new ArrayList<>(List.of(code));
         Path lib = code.getParent() == null ? null : code.getParent().resolve("lib");
-        return lib != null && Files.isDirectory(lib) ? code + File.pathSeparator + lib + File.separator + "*" : code.toString();
+        if (lib != null && Files.isDirectory(lib)) {
+            try (java.util.stream.Stream<Path> jars = Files.list(lib)) {
+                jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(out::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("listing " + lib + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     private static Exec exec(List<String> cmd, Path workingDirectory) {

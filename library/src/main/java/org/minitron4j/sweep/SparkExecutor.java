@@ -1,20 +1,18 @@
 package org.minitron4j.sweep;
 
 import java.io.File;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.experiment.Runs;
 
 /**
  * {@link SweepExecutor#spark}: each step is one Spark task; the driver (this process) collects the outcomes. With
@@ -90,22 +88,11 @@ final class SparkExecutor implements SweepExecutor {
         context.stop();
     }
 
-    /** This library's jar and its dependencies (the jar's lib/ folder), or this JVM's class path when run from classes. */
+    /** This library's jar and its dependencies, or this JVM's class path when the library runs from a classes folder. */
     private static List<String> jars() {
-        try {
-            Path code = Path.of(SparkExecutor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (Files.isRegularFile(code)) {
-                List<String> out = new ArrayList<>(List.of(code.toString()));
-                Path lib = code.resolveSibling("lib");
-                if (Files.isDirectory(lib)) {
-                    try (Stream<Path> s = Files.list(lib)) {
-                        s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> out.add(p.toString()));
-                    }
-                }
-                return out;
-            }
-        } catch (URISyntaxException | java.io.IOException | RuntimeException e) {
-            // fall back to the class path
+        List<Path> own = Runs.libraryClassPath();
+        if (Files.isRegularFile(own.get(0))) {
+            return own.stream().map(Path::toString).toList();
         }
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(p -> p.endsWith(".jar")).toList();

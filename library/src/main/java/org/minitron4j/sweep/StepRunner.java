@@ -5,7 +5,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.minitron4j.InvalidInputException;
@@ -22,7 +21,6 @@ import org.minitron4j.experiment.RunRecord;
 final class StepRunner {
     /** Beside {@code record.json}: where the step ran, so that a reused step reports it too. */
     static final String PLACEMENT = "sweep-step.json";
-    static final String HOST = host();
 
     private StepRunner() {
     }
@@ -35,7 +33,7 @@ final class StepRunner {
             return new StepOutcome(task.key(), StepOutcome.Status.REUSED, r.results().toString(), r.seconds(),
                     placement(dir), null);
         }
-        String ranOn = HOST + ", " + where;
+        String ranOn = OutputFolder.host() + ", " + where;
         int before = 0;
         try {
             if (Files.exists(dir)) { // a killed run's leftovers: cleared unless a live process still writes them
@@ -74,14 +72,6 @@ final class StepRunner {
             return JsonMappers.shared().readTree(dir.resolve(PLACEMENT).toFile()).path("ran_on").asText("");
         } catch (IOException | UncheckedIOException e) {
             return ""; // recorded by hand (./minitron4j … --record) into the sweep's folder: place unknown
-        }
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
         }
     }
 }

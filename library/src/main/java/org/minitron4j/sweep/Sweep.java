@@ -360,13 +360,14 @@ public final class Sweep {
     /** Every arm's command lines with their run folders under {@code out}; each is parsed here, nothing runs. */
     List<PlannedArm> plan(Path out, int threadsPerStep) {
         List<PlannedArm> plan = new ArrayList<>();
-        List<Arm> arms = arms();
-        for (Arm arm : arms) {
+        Map<String, CommandSpec> specs = new HashMap<>(); // each command's options, looked up once for every arm
+        steps.forEach(s -> specs.computeIfAbsent(s.command(), c -> RunRecorder.command(c).orElseThrow()));
+        for (Arm arm : arms()) {
             Map<String, Path> outputs = new HashMap<>();
             List<StepTask> tasks = new ArrayList<>();
             for (Step s : steps) {
                 String where = "arm '" + arm.name() + "', step '" + s.name() + "'";
-                CommandSpec spec = RunRecorder.command(s.command()).orElseThrow();
+                CommandSpec spec = specs.get(s.command());
                 Map<String, @Nullable String> options = new LinkedHashMap<>(s.options());
                 arm.overrides().forEach((k, v) -> {
                     if (k.startsWith(s.name() + ".")) {
@@ -485,7 +486,7 @@ public final class Sweep {
             }
             return plain(BigDecimal.valueOf(d));
         }
-        if (v instanceof Number || v instanceof Boolean || v instanceof CharSequence || v instanceof Path) {
+        if (v instanceof Number || v instanceof Boolean || v instanceof CharSequence || v instanceof Path) { // a Path is Iterable: before the list check
             return v.toString();
         }
         if (v instanceof Iterable<?> || v instanceof Map<?, ?> || v.getClass().isArray()) {

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,11 +40,11 @@ public final class SweepResult implements HtmlRenderable {
     private final String executor;
     private final double seconds;
     private final int ran, reused, failed;
-    private final Map<String, Map<String, Path>> runs; // arm → step → run folder
+    private final List<Sweep.PlannedArm> plan; // every arm's steps, with their run folders
 
     private SweepResult(String name, Leaderboard board, String executor, double seconds, int ran, int reused, int failed,
-                        Map<String, Map<String, Path>> runs) {
-        this.runs = runs;
+                        List<Sweep.PlannedArm> plan) {
+        this.plan = plan;
         this.name = name;
         this.board = board;
         this.executor = executor;
@@ -55,11 +56,17 @@ public final class SweepResult implements HtmlRenderable {
 
     static SweepResult of(Sweep sweep, List<Sweep.PlannedArm> plan, Map<String, StepOutcome> outcomes, String executor,
                           double seconds) {
+        Map<String, JsonNode> results = new HashMap<>(); // each step's --json results, read once for all its arms
+        outcomes.forEach((key, o) -> {
+            if (o.results() != null) {
+                results.put(key, read(o.results()));
+            }
+        });
         Leaderboard board = new Leaderboard("sweep " + sweep.name() + " (" + plan.size() + " arms)");
         List<String> varied = sweep.variedKeys();
         for (Sweep.PlannedArm a : plan) {
             StepTask broken = a.failedBefore(a.tasks().size(), outcomes);
-            Leaderboard.Row row = board.add(a.arm().name(), broken == null ? "ok" : "failed", parameters(a, outcomes));
+            Leaderboard.Row row = board.add(a.arm().name(), broken == null ? "ok" : "failed", parameters(a, results));
             for (String k : varied) {
                 String v = a.arm().overrides().get(k);
                 row.note(k, v == null ? "(default)" : v);
@@ -68,7 +75,7 @@ public final class SweepResult implements HtmlRenderable {
             Set<String> places = new LinkedHashSet<>();
             for (StepTask t : a.tasks()) {
                 StepOutcome o = outcomes.get(t.key());
-                row.note(t.step() + ".run", Path.of(t.runDir()).getParent().getParent().relativize(Path.of(t.runDir())).toString());
+                row.note(t.step() + ".run", Path.of(Sweep.STEPS).resolve(Path.of(t.runDir()).getFileName()).toString());
                 if (o == null || !o.ok()) {
                     continue;
                 }
@@ -76,7 +83,7 @@ public final class SweepResult implements HtmlRenderable {
                 if (!o.ranOn().isEmpty()) {
                     places.add(o.ranOn());
                 }
-                metrics(row, t.step(), o.results());
+                metrics(row, t.step(), results.get(t.key()));
             }
             row.metric("seconds", armSeconds);
             row.note(RAN_ON, String.join("; ", places));
@@ -93,25 +100,16 @@ public final class SweepResult implements HtmlRenderable {
                 case FAILED -> failed++;
             }
         }
-        Map<String, Map<String, Path>> runs = new java.util.LinkedHashMap<>();
-        for (Sweep.PlannedArm a : plan) {
-            Map<String, Path> steps = new java.util.LinkedHashMap<>();
-            a.tasks().forEach(t -> steps.put(t.step(), Path.of(t.runDir())));
-            runs.put(a.arm().name(), steps);
-        }
-        return new SweepResult(sweep.name(), board, executor, seconds, ran, reused, failed, runs);
+        return new SweepResult(sweep.name(), board, executor, seconds, ran, reused, failed, plan);
     }
 
     /** The arm's parameter count: the last {@code parameters_after} among its steps' results (prune reports it). */
-    private static @Nullable Long parameters(Sweep.PlannedArm a, Map<String, StepOutcome> outcomes) {
+    private static @Nullable Long parameters(Sweep.PlannedArm a, Map<String, JsonNode> results) {
         Long p = null;
         for (StepTask t : a.tasks()) {
-            StepOutcome o = outcomes.get(t.key());
-            if (o != null && o.results() != null) {
-                JsonNode n = read(o.results()).get("parameters_after");
-                if (n != null && n.canConvertToLong()) {
-                    p = n.longValue();
-                }
+            JsonNode n = results.containsKey(t.key()) ? results.get(t.key()).get("parameters_after") : null;
+            if (n != null && n.canConvertToLong()) {
+                p = n.longValue();
             }
         }
         return p;
@@ -126,11 +124,10 @@ public final class SweepResult implements HtmlRenderable {
     }
 
     /** The top-level numeric fields of a step's results (times and paths left out), as {@code step.field}. */
-    private static void metrics(Leaderboard.Row row, String step, @Nullable String results) {
-        if (results == null) {
+    private static void metrics(Leaderboard.Row row, String step, @Nullable JsonNode node) {
+        if (node == null) {
             return;
         }
-        JsonNode node = read(results);
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getValue().isNumber() && !RunRecord.isVolatile(e.getKey())) {
@@ -145,15 +142,12 @@ public final class SweepResult implements HtmlRenderable {
      * @throws InvalidInputException for an unknown arm or step
      */
     public Path run(String arm, String step) {
-        Map<String, Path> steps = runs.get(arm);
-        if (steps == null) {
-            throw new InvalidInputException("sweep " + name + " has no arm '" + arm + "' (arms: " + String.join(", ", runs.keySet()) + ")");
-        }
-        Path p = steps.get(step);
-        if (p == null) {
-            throw new InvalidInputException("sweep " + name + " has no step '" + step + "' (steps: " + String.join(", ", steps.keySet()) + ")");
-        }
-        return p;
+        Sweep.PlannedArm a = plan.stream().filter(x -> x.arm().name().equals(arm)).findFirst().orElseThrow(() ->
+                new InvalidInputException("sweep " + name + " has no arm '" + arm + "' (arms: " + String.join(", ",
+                        plan.stream().map(x -> x.arm().name()).toList()) + ")"));
+        return a.tasks().stream().filter(t -> t.step().equals(step)).findFirst().map(t -> Path.of(t.runDir()))
+                .orElseThrow(() -> new InvalidInputException("sweep " + name + " has no step '" + step + "' (steps: "
+                        + String.join(", ", a.tasks().stream().map(StepTask::step).toList()) + ")"));
     }
 
     /**
@@ -164,7 +158,7 @@ public final class SweepResult implements HtmlRenderable {
      */
     public Path output(String arm, String step) {
         Path out = run(arm, step).resolve("out");
-        if (!java.nio.file.Files.isRegularFile(run(arm, step).resolve(RunRecord.FILE)) || !java.nio.file.Files.isDirectory(out)) {
+        if (!Files.isRegularFile(run(arm, step).resolve(RunRecord.FILE)) || !Files.isDirectory(out)) {
             throw new InvalidInputException("arm '" + arm + "', step '" + step + "' has no output (" + out + "): it failed, was not run or writes none");
         }
         return out;

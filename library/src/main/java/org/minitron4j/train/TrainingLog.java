@@ -1,10 +1,13 @@
 package org.minitron4j.train;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.html.Fragments;
@@ -13,6 +16,7 @@ import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.io.csv.CsvReadOptions;
 
 /**
  * Per-step records of a training run (step, every loss component, learning rate, gradient norm, throughput, validation
@@ -76,13 +80,13 @@ public final class TrainingLog implements HtmlRenderable {
      * @throws InvalidInputException when the file is missing or has no {@code step} column
      */
     public static TrainingLog read(Path file) {
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             throw new InvalidInputException(file + ": no training log here");
         }
         Table t;
         try {
-            t = Table.read().csv(tech.tablesaw.io.csv.CsvReadOptions.builder(file.toFile()).columnTypesPartial(
-                    name -> java.util.Optional.of(name.equals("step") ? ColumnType.INTEGER : ColumnType.DOUBLE)).build());
+            t = Table.read().csv(CsvReadOptions.builder(file.toFile()).columnTypesPartial(
+                    name -> Optional.of(name.equals("step") ? ColumnType.INTEGER : ColumnType.DOUBLE)).build());
         } catch (RuntimeException e) {
             throw new InvalidInputException(file + ": not a training log (" + e.getMessage() + ")");
         }
@@ -91,7 +95,7 @@ public final class TrainingLog implements HtmlRenderable {
         }
         TrainingLog log = new TrainingLog();
         for (int i = 0; i < t.rowCount(); i++) {
-            Map<String, Double> values = new java.util.LinkedHashMap<>();
+            Map<String, Double> values = new LinkedHashMap<>();
             for (String c : t.columnNames()) {
                 if (!c.equals("step")) {
                     double v = t.doubleColumn(c).getDouble(i);

@@ -82,5 +82,15 @@ class DistillCommandTest {
                 "--data", data.toString(), "--tokens", "64", "--logit-loss", "kl", "--out", tmp.resolve("b").toString());
         assertEquals(2, badLoss.code());
         assertTrue(badLoss.err().contains("'kl'"), badLoss.err());
+
+        // --warmup-steps: taken into the schedule (default 10% of the steps), refused beyond the run's steps
+        CliTest.Run warm = CliTest.run("distill", "--student", student(tmp, 128).toString(), "--data", data.toString(),
+                "--tokens", "128", "--batch-size", "2", "--seq-len", "16", "--warmup-steps", "3", "--out", tmp.resolve("w").toString());
+        assertEquals(0, warm.code(), warm.err());
+        assertEquals(3, DistillationConfig.load(tmp.resolve("w/distill_config.json")).train().warmupSteps());
+        CliTest.Run tooLong = CliTest.run("distill", "--student", student(tmp, 128).toString(), "--data", data.toString(),
+                "--tokens", "128", "--batch-size", "2", "--seq-len", "16", "--warmup-steps", "5", "--out", tmp.resolve("w5").toString());
+        assertEquals(2, tooLong.code());
+        assertTrue(tooLong.err().contains("--warmup-steps must be between 0 and the run's 4 steps, got 5"), tooLong.err());
     }
 }

@@ -33,7 +33,8 @@ import org.minitron4j.JsonMappers;
 
 /**
  * A read-only view of a safetensors checkpoint (one file or an indexed set of shards), validated when opened and read
- * tensor by tensor through memory mapping, so multi-gigabyte shards never land on the Java heap.
+ * tensor by tensor in chunks by positional reads, so multi-gigabyte shards never land on the Java heap and a tensor
+ * read leaves nothing of the file in the process's memory.
  *
  * <p>Tensors are listed shard by shard (shards in file-name order), and within a file in data order, which is the order
  * {@link SafeTensorsWriter} wrote them in. {@link #readFloat32} may be called from several threads at once.
@@ -46,11 +47,17 @@ public final class SafeTensors implements AutoCloseable {
 
     // The reference implementation also caps headers at 100 MB; a larger length means a corrupt or foreign file.
     private static final long MAX_HEADER_BYTES = 100_000_000L;
-    // Source bytes mapped and converted per task: tensors are converted in parallel chunks (one mapping is limited to
-    // 2 GiB anyway); small enough to spread an 8B model's layers over the cores, large enough to amortise the mapping.
+    // Source bytes read and converted per task: tensors are converted in parallel chunks; small enough to spread an 8B
+    // model's layers over the cores, large enough to amortise a read.
     private static final long CONVERT_CHUNK_BYTES = 32L << 20;
     // Elements converted per step through heap arrays: large enough for tight loops, small enough for the cache.
     private static final int CONVERT_CHUNK = 1 << 14;
+    // Source buffers of the chunks being converted, reused: as many as chunks were ever converted at once. Positional
+    // reads rather than mapping the file, because mapped pages count in the process's memory until the mapping is
+    // collected; and not one buffer per thread, because the common pool's threads come and go (a buffer per thread
+    // grew by 100 MB per layer of a streamed 8B model until a garbage collection).
+    private static final java.util.concurrent.ConcurrentLinkedDeque<ByteBuffer> CHUNK_BUFFERS =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     private static final JsonMapper JSON = JsonMappers.strict(); // a tensor named twice is an error
 
@@ -148,7 +155,7 @@ public final class SafeTensors implements AutoCloseable {
     /**
      * Reads tensor {@code name} converted to f32 into {@code dst} (bytes 0 .. numel·4 of it, in native order), for
      * example the memory of a freshly allocated libtorch tensor: that memory is not zeroed first, unlike a Java direct
-     * buffer, so every page is touched once. Large tensors are converted in parallel chunks of the mapped file.
+     * buffer, so every page is touched once. Large tensors are read and converted in parallel chunks.
      *
      * @throws InvalidInputException if the tensor is absent or too large for one buffer
      * @throws IllegalArgumentException if {@code dst} is smaller than the tensor in f32
@@ -167,13 +174,24 @@ public final class SafeTensors implements AutoCloseable {
         FileChannel channel = channels.get(t.file());
         java.util.stream.IntStream.range(0, chunks).parallel().forEach(i -> {
             long first = i * chunkElements, count = Math.min(chunkElements, t.numel() - first);
+            ByteBuffer out = dst.duplicate().position(Math.toIntExact(first * Float.BYTES)).slice().order(ByteOrder.nativeOrder())
+                    .limit(Math.toIntExact(count * Float.BYTES));
             try {
-                ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, t.dataOffset() + first * elementBytes,
-                        count * elementBytes).order(ByteOrder.LITTLE_ENDIAN);
-                FloatBuffer out = dst.duplicate().position(Math.toIntExact(first * Float.BYTES)).slice()
-                        .order(ByteOrder.nativeOrder())
-                        .asFloatBuffer().limit(Math.toIntExact(count));
-                convert(t.dtype(), src, out);
+                if (t.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                    readFully(channel, out, t.dataOffset() + first * elementBytes); // already f32: straight into dst
+                } else {
+                    ByteBuffer buffer = CHUNK_BUFFERS.pollFirst();
+                    if (buffer == null) {
+                        buffer = ByteBuffer.allocateDirect(Math.toIntExact(CONVERT_CHUNK_BYTES));
+                    }
+                    try {
+                        ByteBuffer src = buffer.clear().limit(Math.toIntExact(count * elementBytes));
+                        readFully(channel, src, t.dataOffset() + first * elementBytes);
+                        convert(t.dtype(), src.flip().order(ByteOrder.LITTLE_ENDIAN), out.asFloatBuffer());
+                    } finally {
+                        CHUNK_BUFFERS.offerFirst(buffer);
+                    }
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(t.file() + ": cannot read tensor '" + name + "': " + e.getMessage(), e);
             }

@@ -186,6 +186,16 @@ public final class Calibration {
         }
 
         @Override
+        public long bytesHeld() {
+            return stats.bytes();
+        }
+
+        @Override
+        public boolean usesLmHead() {
+            return false;
+        }
+
+        @Override
         public long bytesHeldPerToken(ModelConfig config) {
             return (long) layers * config.hiddenSize() * Float.BYTES;
         }
@@ -193,11 +203,14 @@ public final class Calibration {
 
     /**
      * [B, T, W] → [2, B, W]: mean_s |A| and Σ_s A², in float64 (the variance over s follows from the two exactly enough
-     * in float64: Σ_s (|A| − m)² = Σ_s A² − T·m²). Two full-size temporaries per site: the float64 copy and |A|.
+     * in float64: Σ_s (|A| − m)² = Σ_s A² − T·m²). One full-size float64 temporary per site: |A|, taken in float32
+     * (exact) and converted (exact), then squared in place.
      */
     static double[] sequenceReductions(NDArray a) {
         try (NDScope temporaries = new NDScope()) { // freed now: reused by the next site instead of page-faulted afresh
-            NDArray abs = a.toType(DataType.FLOAT64, false).abs(); // (B, T, W)
+            NDArray abs32 = a.abs();
+            NDArray abs = abs32.toType(DataType.FLOAT64, false); // (B, T, W)
+            abs32.close();
             NDArray mean = abs.mean(new int[] {1}); // (B, W)
             NDArray squares = abs.muli(abs).sum(new int[] {1}); // (B, W): |A|² = A², squared in place
             return NDArrays.stack(new NDList(mean, squares)).toDoubleArray(); // (2, B, W)
@@ -230,8 +243,10 @@ public final class Calibration {
         try (NDScope temporaries = new NDScope()) {
             NDArray out = unit(output.toType(DataType.FLOAT64, false)).reshape(b, -1); // (B, T·d)
             for (int s = 0; s <= e; s++) {
-                double[] dots = units[s].toType(DataType.FLOAT64, false).mul(out).sum(new int[] {1}).toDoubleArray(); // (B)
-                System.arraycopy(dots, 0, v, ActivationStats.pair(units.length, s, e) * b, b);
+                try (NDScope pair = new NDScope()) { // two [B, T·d] float64 temporaries per s, freed before the next
+                    double[] dots = units[s].toType(DataType.FLOAT64, false).mul(out).sum(new int[] {1}).toDoubleArray(); // (B)
+                    System.arraycopy(dots, 0, v, ActivationStats.pair(units.length, s, e) * b, b);
+                }
             }
             rows = out.toType(DataType.FLOAT32, false);
             NDScope.unregister(rows);

@@ -78,7 +78,7 @@ public final class Checkpoints {
         notes.accept(String.format(java.util.Locale.ROOT, "%s: streaming one layer at a time (%s of f32 weights, memory budget %s%s)",
                 dir, MemoryBudget.format(need), MemoryBudget.format(budget.bytes()),
                 budget.forceStream() ? ", streaming asked for" : ""));
-        return StreamedModel.open(dir, device, budget.hiddenStateBytes());
+        return StreamedModel.open(dir, device, budget);
     }
 
     private static Map<String, NDArray> readLlamaFamily(ModelConfig config, SafeTensors st, NDManager tmp, Path dir) {

@@ -234,7 +234,12 @@ public final class Forward {
         record(acts, cap, Site.MLP_PRE_ACT, l, pre);
         NDArray a = activate(c.activation(), pre);
         if (c.gatedMlp()) {
-            a = a.mul(linear(h, m.weight(WeightNames.up(l) + ".weight"), bias(m, WeightNames.up(l), c.mlpBias())));
+            // temporaries of [B, T, ffn] freed as soon as they are used (autograd keeps what it needs in libtorch)
+            NDArray up = linear(h, m.weight(WeightNames.up(l) + ".weight"), bias(m, WeightNames.up(l), c.mlpBias()));
+            NDArray product = a.mul(up);
+            up.close();
+            a.close();
+            a = product;
         }
         record(acts, cap, Site.MLP_POST_ACT, l, a);
         return linear(a, m.weight(WeightNames.down(l) + ".weight"), bias(m, WeightNames.down(l), c.mlpBias()));
@@ -242,7 +247,12 @@ public final class Forward {
 
     static NDArray activate(ModelConfig.Activation act, NDArray x) {
         switch (act) {
-            case SILU: return x.mul(ai.djl.nn.Activation.sigmoid(x));
+            case SILU: {
+                NDArray sigmoid = ai.djl.nn.Activation.sigmoid(x);
+                NDArray out = x.mul(sigmoid);
+                sigmoid.close();
+                return out;
+            }
             case GELU: return ai.djl.nn.Activation.gelu(x);
             case GELU_TANH: {
                 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))

@@ -35,20 +35,17 @@ public record MemoryBudget(long bytes, boolean forceStream) {
     }
 
     /**
-     * Whether {@code weightBytes} of f32 weights should be streamed: asked for, or more than 80% of the budget (the
-     * rest is for activations, the JVM and the page cache).
+     * The JVM, libtorch, MKL and the allocators' caches, beside the weights and activations a pass accounts for:
+     * counted in every budget (about 0.6 GB resident during a streamed pass over an 8B model; 1 GiB leaves a margin).
      */
-    public boolean streams(long weightBytes) {
-        return forceStream || weightBytes > bytes / 10 * 8;
-    }
+    public static final long RUNTIME_BYTES = 1L << 30;
 
     /**
-     * What a streamed pass may hold in hidden states (and what its listener keeps per token): a fifth of the budget,
-     * leaving room for the largest stage's weights (an 8B model's embeddings or LM head: 2.1 GB in f32), its
-     * activations and the page cache; at least 64 MiB.
+     * Whether {@code weightBytes} of f32 weights should be streamed: asked for, or with the runtime more than 80% of the
+     * budget (the rest is for activations and the page cache).
      */
-    public long hiddenStateBytes() {
-        return Math.max(64L << 20, bytes / 5);
+    public boolean streams(long weightBytes) {
+        return forceStream || RUNTIME_BYTES + weightBytes > bytes / 10 * 8;
     }
 
     /** MemAvailable of /proc/meminfo where there is one, else the JVM's view of free physical memory. */

@@ -18,10 +18,27 @@ public interface PassListener {
     void output(int batch, Forward out);
 
     /**
+     * Whether {@link #output} applies the LM head ({@link Forward#logitsOf}) to hidden states in a pass run without
+     * logits. A listener that only reads the hidden states returns false, so that a streamed pass does not load the
+     * head (an 8B model's is 2.1 GB in f32).
+     */
+    default boolean usesLmHead() {
+        return true;
+    }
+
+    /**
      * Bytes this listener keeps per token until the token's batch is output (e.g. hidden states of every layer for
      * block importance), so that a streamed pass sizes its groups of batches to its memory budget.
      */
     default long bytesHeldPerToken(ModelConfig config) {
+        return 0;
+    }
+
+    /**
+     * Bytes this listener holds for the whole pass, whatever the batches (e.g. accumulated statistics), counted against
+     * a streamed pass's memory budget.
+     */
+    default long bytesHeld() {
         return 0;
     }
 }

@@ -19,9 +19,10 @@ import org.minitron4j.checkpoint.SafeTensors;
 /**
  * A Hugging Face checkpoint run one layer at a time, for models that do not fit in memory: a pass loads the embeddings
  * (converting bf16/f16 to f32), embeds every batch, frees them; then loads decoder layer 0, runs every batch through it,
- * frees it, and so on; then the final norm and LM head. Only one layer's weights and the hidden states [B, T, hidden]
- * of the batches in flight are held. When those hidden states (plus what the listener keeps per token) exceed the
- * hidden-state budget, the batches are split into groups that each stream the checkpoint once more.
+ * frees it, and so on; then the final norm and the LM head (not loaded for a pass without logits whose listener does not
+ * use it). Only one layer's weights and the hidden states [B, T, hidden] of the batches in flight are held. When those
+ * hidden states (plus what the listener keeps per token) would take the pass past its memory budget
+ * ({@link StreamMemory}), the batches are split into groups that each stream the checkpoint once more.
  *
  * <p>The operations are {@link Forward}'s, in the same order, so a streamed pass gives the same numbers as the model
  * loaded in memory for the same batches. Llama-family checkpoints (every supported architecture but GPT-2).
@@ -33,28 +34,24 @@ public final class StreamedModel implements Transformer, AutoCloseable {
     private final Map<String, Shape> layout;
     private final NDManager manager;
     private final @Nullable Rope rope;
-    private final long hiddenBudgetBytes;
+    private final long budgetBytes;
 
-    private StreamedModel(Path dir, ModelConfig config, SafeTensors tensors, Device device, long hiddenBudgetBytes) {
+    private StreamedModel(Path dir, ModelConfig config, SafeTensors tensors, Device device, long budgetBytes) {
         this.dir = dir;
         this.config = config;
         this.tensors = tensors;
         this.layout = WeightNames.layout(config);
         this.manager = NDManager.newBaseManager(device);
         this.rope = config.learnedPositions() ? null : new Rope(config, manager);
-        this.hiddenBudgetBytes = hiddenBudgetBytes;
+        this.budgetBytes = budgetBytes;
     }
 
     /**
      * Opens a model folder for streaming: reads {@code config.json} and the safetensors headers, checks every tensor's
-     * name and shape, loads no weights.
-     *
-     * @param hiddenBudgetBytes memory for the hidden states of the batches in flight (and what listeners keep)
+     * name and shape, loads no weights. Each pass sizes its groups of windows to {@code budget}; a pass that cannot fit
+     * one batch in it is refused before it reads anything.
      */
-    public static StreamedModel open(Path dir, Device device, long hiddenBudgetBytes) {
-        if (hiddenBudgetBytes < 1) {
-            throw new InvalidInputException("the hidden-state budget must be positive, got " + hiddenBudgetBytes + " bytes");
-        }
+    public static StreamedModel open(Path dir, Device device, MemoryBudget budget) {
         ModelConfig config = ModelConfig.fromHuggingFace(dir);
         if (config.architecture() == ModelConfig.Architecture.GPT2) {
             throw new InvalidInputException(dir + ": streaming reads Llama-family checkpoints; load this GPT-2 model in memory");
@@ -66,7 +63,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
             st.close();
             throw e;
         }
-        return new StreamedModel(dir, config, st, device, hiddenBudgetBytes);
+        return new StreamedModel(dir, config, st, device, budget.bytes());
     }
 
     @Override
@@ -90,12 +87,27 @@ public final class StreamedModel implements Transformer, AutoCloseable {
             throw new IllegalArgumentException("a pass over many batches takes no KV cache");
         }
         Model.checkLayers(config, options.skipLayers());
-        long perToken = (long) config.hiddenSize() * Float.BYTES + listener.bytesHeldPerToken(config);
-        List<int[]> groups = groups(batches, Math.max(1, hiddenBudgetBytes / perToken));
+        long seqLen = 0, batchTokens = 0;
+        for (int[][] b : batches) {
+            long t = b.length == 0 ? 0 : b[0].length;
+            seqLen = Math.max(seqLen, t);
+            batchTokens = Math.max(batchTokens, b.length * t);
+        }
+        boolean withHead = options.computeLogits() || listener.usesLmHead();
+        StreamMemory memory = StreamMemory.of(config, listener, seqLen, withHead);
+        List<int[]> groups = groups(batches, memory.tokensPerGroup(budgetBytes, batchTokens, dir));
         for (int g = 0; g < groups.size(); g++) {
             int[] range = groups.get(g);
-            String detail = groups.size() == 1 ? "" : String.format(Locale.ROOT, ", group %d of %d", g + 1, groups.size());
-            passGroup(batches, range[0], range[1], options, listener, progress, detail);
+            passGroup(batches, range[0], range[1], options, listener, withHead, new GroupProgress(progress, g, groups.size(),
+                    config.numLayers() + 1));
+        }
+    }
+
+    /** Progress over every group's stages: stage s of group g is step g·stages + s of groups·stages. */
+    private record GroupProgress(Progress progress, int group, int groups, int stages) {
+        void update(int stage, String what) {
+            String detail = groups == 1 ? "" : String.format(Locale.ROOT, ", group %d of %d", group + 1, groups);
+            progress.update("streaming", group * stages + stage, groups * stages, what + detail);
         }
     }
 
@@ -120,7 +132,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
     }
 
     private void passGroup(List<int[][]> batches, int from, int to, Forward.Options options, PassListener listener,
-                           Progress progress, String detail) {
+                           boolean withHead, GroupProgress progress) {
         int layers = config.numLayers();
         try (NDManager scope = manager.newSubManager()) {
             NDArray[] x = new NDArray[to - from]; // hidden states [B, T, d] of each batch of the group
@@ -133,7 +145,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                 }
             }
             for (int l = 0; l < layers; l++) {
-                progress.update("streaming", l, layers + 1, String.format(Locale.ROOT, "layer %d of %d%s", l + 1, layers, detail));
+                progress.update(l, String.format(Locale.ROOT, "layer %d of %d", l + 1, layers));
                 if (options.skipLayers().contains(l)) {
                     continue;
                 }
@@ -158,9 +170,9 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                     }
                 }
             }
-            progress.update("streaming", layers, layers + 1, "final norm and LM head" + detail);
+            progress.update(layers, withHead ? "final norm and LM head" : "final norm");
             String head = config.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD;
-            try (LayerWeights w = load(n -> n.startsWith(WeightNames.FINAL_NORM) || n.equals(head))) {
+            try (LayerWeights w = load(n -> n.startsWith(WeightNames.FINAL_NORM) || (withHead && n.equals(head)))) {
                 for (int b = from; b < to; b++) {
                     try (NDManager out = scope.newSubManager()) {
                         NDArray h = x[b - from];
@@ -170,7 +182,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                     }
                 }
             }
-            progress.update("streaming", layers + 1, layers + 1, "done" + detail);
+            progress.update(layers + 1, "done");
         }
     }
 

@@ -91,5 +91,8 @@ class InitCommandTest {
         assertEquals(5_000_000_000L, ByteSizes.parse("--shard-size", "5GB"));
         assertEquals(500_000L, ByteSizes.parse("--shard-size", "500kb"));
         assertEquals(123L, ByteSizes.parse("--shard-size", "123"));
+        assertEquals(8L << 30, ByteSizes.parse("--memory", "8G"), "a bare G is binary, as in -Xmx8g");
+        assertEquals(512L << 20, ByteSizes.parse("--memory", "512m"));
+        assertEquals(2_000_000_000_000L, ByteSizes.parse("--memory", "2TB"));
     }
 }

@@ -36,14 +36,15 @@ class StreamedCommandsTest {
                 "--samples", "6", "--seq-len", "16", "--batch-size", "4", "--json");
         CliTest.Run memory = CliTest.run(with(base, "--out", tmp.resolve("a").toString()).toArray(String[]::new));
         CliTest.Run streamed = CliTest.run(with(base, "--out", tmp.resolve("b").toString(), "--stream").toArray(String[]::new));
-        CliTest.Run budget = CliTest.run(with(base, "--out", tmp.resolve("c").toString(), "--memory", "10KB").toArray(String[]::new));
+        // 1.3 GB: room for the runtime (1.1 GB) and this model, but not within 80% of the budget, so it is streamed
+        CliTest.Run budget = CliTest.run(with(base, "--out", tmp.resolve("c").toString(), "--memory", "1300MB").toArray(String[]::new));
         assertEquals(0, memory.code(), memory.err());
         assertEquals(0, streamed.code(), streamed.err());
         assertEquals(0, budget.code(), budget.err());
         assertFalse(memory.err().contains("streaming one layer at a time"), memory.err());
         assertTrue(streamed.err().contains("streaming one layer at a time") && streamed.err().contains("streaming asked for"),
                 streamed.err());
-        assertTrue(budget.err().contains("streaming one layer at a time") && budget.err().contains("memory budget 0.0 GB"),
+        assertTrue(budget.err().contains("streaming one layer at a time") && budget.err().contains("memory budget 1.3 GB"),
                 budget.err());
         byte[] expected = Files.readAllBytes(tmp.resolve("a/stats.bin"));
         assertArrayEquals(expected, Files.readAllBytes(tmp.resolve("b/stats.bin")));
@@ -111,5 +112,18 @@ class StreamedCommandsTest {
                 TIED.resolve("tokens.bin").toString(), "--memory", "lots");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--memory 'lots'"), r.err());
+    }
+
+    @Test
+    void aBudgetTooSmallToStreamIsABadInputSayingWhatItNeeds() {
+        Path dir = CliTest.FIXTURES.resolve("llama");
+        Path out = tmp.resolve("small");
+        CliTest.Run r = CliTest.run("importance", "--model", dir.toString(), "--data", dir.resolve("tokens.bin").toString(),
+                "--samples", "6", "--seq-len", "16", "--memory", "10KB", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("streaming one layer at a time"), r.err());
+        assertTrue(r.err().contains(dir.toString()) && r.err().contains("too small to stream")
+                && r.err().contains("--memory"), r.err());
+        assertFalse(Files.exists(out.resolve("stats.bin")), "nothing written");
     }
 }

@@ -138,7 +138,7 @@ PYEOF
   M4J="$JAVA $JOPTS -jar $JAR"
   step init $M4J init --config "$G/config.json" --dtype bf16 --seed 1 --out "$G/base" --overwrite --json
   step importance $M4J importance --model "$G/base" --data "$G/tokens.bin" --samples 64 --seq-len 256 --batch-size 8 --stream \
-    --out "$G/scores" --overwrite --json
+    --memory 8GB --out "$G/scores" --overwrite --json
   step prune $M4J prune --model "$G/base" --scores "$G/scores" --hidden 3072 --ffn 9216 --out "$G/4b" --overwrite --json
   step eval $M4J eval --model "$G/4b" --task lm-loss --data "$G/eval.bin" --seq-len 256 --batch-size 8 --stream --json
   rm -rf "$G/base" "$G/4b"

@@ -268,7 +268,7 @@ if g:
     P("")
     P(f"The command line, one run per step in a fresh JVM: `init` from `bench/llama-3.1-8b-config.json` "
       f"({layers} of its 32 layers) as bf16 random weights; `importance` over 64 windows of 256 random token ids "
-      f"(batch 8, `--stream`; with all 32 layers the f32 weights, 32 GB, exceed any budget of this machine anyway); `prune --scores` to the "
+      f"(batch 8, `--stream --memory 8GB`: the pass sizes its groups of windows to stay within 8 GB); `prune --scores` to the "
       f"Llama-3.1-Minitron-4B-Width shape (hidden 3072, ffn 9216), checkpoint to checkpoint; `eval --task lm-loss "
       f"--stream` of the result over 16,384 predicted tokens (64 windows of 256). Wall time and peak RSS from GNU "
       f"`time` (the whole process, JVM included).")

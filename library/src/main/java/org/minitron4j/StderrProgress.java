@@ -20,20 +20,20 @@ final class StderrProgress implements Progress {
 
     @Override
     public synchronized void update(String task, long done, long total, String detail) {
+        long now = System.nanoTime();
+        long[] seen = started.get(task);
+        if (seen == null || done < seen[1]) { // new, or started over (e.g. rerun after a failure)
+            seen = new long[] {now, done};
+            started.put(task, seen);
+        }
         if (bar == null || !task.equals(this.task)) {
             close();
             this.task = task;
-            long now = System.nanoTime();
-            long[] seen = started.get(task);
-            if (seen == null || done < seen[1]) { // new, or started over (e.g. rerun after a failure)
-                seen = new long[] {now, done};
-                started.put(task, seen);
-            }
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
                     .startsFrom(0, Duration.ofNanos(now - seen[0])).setUpdateIntervalMillis(250).build();
         }
-        started.get(task)[1] = done;
+        seen[1] = done;
         bar.maxHint(total);
         bar.stepTo(done);
         bar.setExtraMessage(detail);

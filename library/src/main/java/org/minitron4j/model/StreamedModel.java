@@ -89,9 +89,8 @@ public final class StreamedModel implements Transformer, AutoCloseable {
         Model.checkLayers(config, options.skipLayers());
         long seqLen = 0, batchTokens = 0;
         for (int[][] b : batches) {
-            long t = b.length == 0 ? 0 : b[0].length;
-            seqLen = Math.max(seqLen, t);
-            batchTokens = Math.max(batchTokens, b.length * t);
+            seqLen = Math.max(seqLen, b.length == 0 ? 0 : b[0].length);
+            batchTokens = Math.max(batchTokens, tokens(b));
         }
         boolean withHead = options.computeLogits() || listener.usesLmHead();
         StreamMemory memory = StreamMemory.of(config, listener, seqLen, withHead);
@@ -111,13 +110,18 @@ public final class StreamedModel implements Transformer, AutoCloseable {
         }
     }
 
+    /** Tokens of a batch of windows of one length. */
+    private static long tokens(int[][] batch) {
+        return batch.length == 0 ? 0 : (long) batch.length * batch[0].length;
+    }
+
     /** Consecutive batches [from, to) whose tokens fit {@code maxTokens} (a batch larger than that goes alone). */
     static List<int[]> groups(List<int[][]> batches, long maxTokens) {
         List<int[]> out = new ArrayList<>();
         int from = 0;
         long tokens = 0;
         for (int b = 0; b < batches.size(); b++) {
-            long t = (long) batches.get(b).length * (batches.get(b).length == 0 ? 0 : batches.get(b)[0].length);
+            long t = tokens(batches.get(b));
             if (b > from && tokens + t > maxTokens) {
                 out.add(new int[] {from, b});
                 from = b;

@@ -309,18 +309,51 @@ def score(m, reqs, max_tokens, dev):
     return out
 
 
+def load_f32_safetensors(folder):
+    """The f32 tensors of a safetensors checkpoint folder (one file or shards), by name."""
+    out = {}
+    for f in sorted(os.listdir(folder)):
+        if not f.endswith(".safetensors"):
+            continue
+        with open(os.path.join(folder, f), "rb") as fh:
+            raw = fh.read()
+        hlen = int.from_bytes(raw[:8], "little")
+        header = json.loads(raw[8:8 + hlen])
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            assert info["dtype"] == "F32", (name, info["dtype"])
+            s, e = info["data_offsets"]
+            arr = np.frombuffer(raw, dtype=np.float32, count=(e - s) // 4, offset=8 + hlen + s)
+            out[name] = torch.from_numpy(arr.copy()).reshape(info["shape"])
+    return out
+
+
 def winogrande(a, dev):
     shape = a.get("shape", "teacher")
     with open(a["requests"]) as f:
         d = json.load(f)
-    m = model(shape, dev).eval()
+    _, dm, ff, l, nh, nkv = SHAPES[shape]
+    m = Llama(d["vocab"], dm, ff, l, nh, nkv)
+    # the Java side's random weights, so that both sides score the same model
+    state = {k[len("model."):] if k.startswith("model.") else k: v for k, v in load_f32_safetensors(d["weights"]).items()}
+    m.load_state_dict(state, strict=True)
+    m = m.to(dev).eval()
     score(m, d["requests"], d["max_batch_tokens"], dev)  # warm-up
     sync(dev)
     t0 = time.perf_counter()
     res = score(m, d["requests"], d["max_batch_tokens"], dev)
     sync(dev)
     secs = time.perf_counter() - t0
-    return dict(shape=shape, items=d["items"], requests=len(res), seconds=secs, items_per_s=d["items"] / secs)
+    diff = max(abs(lp - r["logprob"]) for (lp, _), r in zip(res, d["requests"]))
+    greedy_differ = sum(g != r["greedy"] for (_, g), r in zip(res, d["requests"]))
+    # Winogrande's prediction per item: the better of its two consecutive requests
+    pred = lambda x: [int(x[2 * i + 1] > x[2 * i]) for i in range(len(x) // 2)]
+    preds_differ = sum(p != q for p, q in zip(pred([lp for lp, _ in res]), pred([r["logprob"] for r in d["requests"]])))
+    fed = sum(len(r["context"]) + len(r["continuation"]) - 1 for r in d["requests"])
+    return dict(shape=shape, shots=int(a.get("shots", 0)), items=d["items"], requests=len(res), fed_tokens=fed,
+                seconds=secs, items_per_s=d["items"] / secs, max_abs_logprob_diff=diff, greedy_differ=greedy_differ,
+                predictions_differ=preds_differ)
 
 
 # ---- (e) load the same bf16 safetensors file with a minimal mmap reader ----

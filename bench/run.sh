@@ -72,14 +72,21 @@ py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2
 if [ $QUICK = 1 ]; then CAL="samples=32"; DST="steps=2 warmup=1"; SHAPES="teacher"; else CAL="samples=128"; DST="steps=6 warmup=2"; SHAPES="teacher large"; fi
 
 for shape in $SHAPES; do
-  if has winogrande; then   # once per shape: the token-id requests for the PyTorch side (not counted)
-    $JAVA -Xmx4g $JOPTS -cp "$CP" org.minitron4j.bench.Bench winogrande shape=$shape device=$DEVICE \
-      dump=$OUT/winogrande-requests.json 2>>"$OUT/java.log" > /dev/null
+  if has winogrande; then   # once per shape and shot count: the token-id requests, weights and log-likelihoods for PyTorch
+    for shots in 0 5; do
+      $JAVA -Xmx4g $JOPTS -cp "$CP" org.minitron4j.bench.Bench winogrande shape=$shape shots=$shots device=$DEVICE \
+        dump=$OUT/winogrande-$shape-$shots.json 2>>"$OUT/java.log" > /dev/null
+    done
   fi
   for r in $(seq "$REPS"); do                       # A B A B: one fresh process per measurement
     if has calib; then java_bench 4g calib shape=$shape $CAL; py_bench calib shape=$shape $CAL; fi
     if has distill; then java_bench 4g distill shape=$shape $DST; py_bench distill shape=$shape $DST; fi
-    if has winogrande; then java_bench 4g winogrande shape=$shape; py_bench winogrande shape=$shape requests=$OUT/winogrande-requests.json; fi
+    if has winogrande; then
+      for shots in 0 5; do
+        java_bench 4g winogrande shape=$shape shots=$shots
+        py_bench winogrande shape=$shape shots=$shots requests=$OUT/winogrande-$shape-$shots.json
+      done
+    fi
   done
 done
 

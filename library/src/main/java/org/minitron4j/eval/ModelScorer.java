@@ -11,12 +11,16 @@ import java.util.Set;
 import org.minitron4j.Progress;
 import org.minitron4j.model.Forward;
 import org.minitron4j.model.LogProbs;
+import org.minitron4j.model.TokenBatch;
 import org.minitron4j.model.Transformer;
 
 /**
- * Scores log-likelihood requests with a {@link Model}, batched: requests are sorted by length (longest first, as the
- * harness does, so padding is minimal), right-padded, and run in batches of at most {@code maxBatchTokens} tokens.
- * Right padding needs no attention mask under a causal model: real positions never see the padding after them.
+ * Scores log-likelihood requests with a {@link Transformer}, doing less work than the harness for the same numbers:
+ * identical requests are scored once, and requests that share a prefix (a Winogrande sentence before its blank, a
+ * few-shot block, a multiple-choice question before its endings) are packed into one row that computes the prefix once
+ * ({@link PrefixPacking}). Rows are sorted by length (longest first, so padding is minimal), right-padded, and run in
+ * batches of at most {@code maxBatchTokens} tokens. Right padding needs no more masking than the rows' own: real
+ * positions never see the padding after them. Log-likelihoods equal those of scoring every request alone up to rounding.
  */
 public final class ModelScorer implements LoglikelihoodScorer {
     private final Transformer model;
@@ -45,82 +49,113 @@ public final class ModelScorer implements LoglikelihoodScorer {
         int context = model.config().maxSequenceLength();
         int n = requests.size();
         int[][] inputs = new int[n][];
-        Integer[] order = new Integer[n];
+        int[] continuation = new int[n];
         for (int i = 0; i < n; i++) {
             LoglikelihoodRequest r = requests.get(i);
             if (r.continuation().length == 0) {
                 throw new IllegalArgumentException("request " + i + " has an empty continuation");
             }
+            if (r.context().length == 0) {
+                throw new IllegalArgumentException("request " + i + " has an empty context: nothing predicts its first"
+                        + " token (the harness puts the end-of-text token there)");
+            }
             int[] whole = concat(r.context(), r.continuation());
             // The harness keeps the last (context + 1) tokens and feeds all but the last one.
             int from = Math.max(0, whole.length - 1 - context);
             inputs[i] = Arrays.copyOfRange(whole, from, whole.length);
-            order[i] = i;
+            continuation[i] = r.continuation().length;
         }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -inputs[i].length).thenComparingInt(i -> i));
-        Loglikelihood[] out = new Loglikelihood[n];
-        List<List<Integer>> batches = new ArrayList<>();
-        List<int[][]> ids = new ArrayList<>();
-        for (int done = 0; done < n; ) {
-            int longest = inputs[order[done]].length - 1;
-            int size = Math.max(1, Math.min(n - done, maxBatchTokens / Math.max(1, longest)));
-            List<Integer> batch = new ArrayList<>(Arrays.asList(order).subList(done, done + size));
-            int[][] in = new int[size][longest]; // right-padded with 0
-            for (int r = 0; r < size; r++) {
-                int[] seq = inputs[batch.get(r)];
-                System.arraycopy(seq, 0, in[r], 0, seq.length - 1);
-            }
+        List<PrefixPacking.Row> rows = PrefixPacking.rows(inputs, continuation, packLimit(), attentionCost());
+        // longest rows first (as the harness sorts requests), so that each batch pads little
+        rows.sort(Comparator.comparingInt((PrefixPacking.Row r) -> -r.length()).thenComparingInt(r -> r.first()));
+        List<List<PrefixPacking.Row>> batches = new ArrayList<>();
+        List<TokenBatch> ids = new ArrayList<>();
+        for (int done = 0; done < rows.size(); ) {
+            int longest = rows.get(done).length();
+            int size = Math.max(1, Math.min(rows.size() - done, maxBatchTokens / Math.max(1, longest)));
+            List<PrefixPacking.Row> batch = rows.subList(done, done + size);
             batches.add(batch);
-            ids.add(in);
+            ids.add(PrefixPacking.batch(batch, inputs, longest));
             done += size;
         }
+        Loglikelihood[] unique = new Loglikelihood[n]; // by the index of each distinct request's first occurrence
         int[] scoredSoFar = {0};
-        model.pass(ids, forward, (b, f) -> {
-            scoreBatch(batches.get(b), inputs, requests, out, f);
-            scoredSoFar[0] += batches.get(b).size();
+        model.passBatches(ids, forward, (b, f) -> {
+            scoreBatch(batches.get(b), inputs, continuation, unique, f);
+            for (PrefixPacking.Row r : batches.get(b)) {
+                scoredSoFar[0] += r.requests();
+            }
             progress.update("scoring", scoredSoFar[0], n, "");
         }, progress);
+        Loglikelihood[] out = new Loglikelihood[n];
+        for (PrefixPacking.Row r : rows) {
+            for (PrefixPacking.Member m : r.members()) {
+                for (int i : m.requests()) {
+                    out[i] = unique[m.requests()[0]];
+                }
+            }
+        }
         return Arrays.asList(out);
     }
 
+    /** The longest packed row: long enough for several requests, short enough that attention stays cheap. */
+    private int packLimit() {
+        return Math.min(maxBatchTokens, Math.max(2048, model.config().maxSequenceLength()));
+    }
+
+    /**
+     * Row length at which a token's attention (2·d multiply-adds per key) costs as much as its projections and MLP
+     * (about 4·d² + 3·d·ffn): the weight of attention in {@link PrefixPacking}'s estimate of a row's work.
+     */
+    private double attentionCost() {
+        double d = model.config().hiddenSize(), ffn = model.config().intermediateSize();
+        return (4 * d * d + 3 * d * ffn) / (2 * d);
+    }
+
     /** Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, T, d]). */
-    private static void scoreBatch(List<Integer> batch, int[][] inputs, List<LoglikelihoodRequest> requests,
-                                   Loglikelihood[] out, Forward f) {
+    private static void scoreBatch(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation, Loglikelihood[] out,
+                                   Forward f) {
         NDArray hidden = f.hidden(); // (B, T, d)
         NDManager scope = hidden.getManager();
-        int b = batch.size();
         int width = (int) hidden.getShape().get(1);
         // Only the continuation positions are scored: the LM head, softmax and argmax run on those rows alone (with a
         // real vocabulary the logits of every position would dwarf the rest of the batch).
         int scored = 0;
-        for (int idx : batch) {
-            scored += requests.get(idx).continuation().length;
-        }
-        long[] rows = new long[scored]; // flat position r·width + t in the batch's hidden states
-        int[] wanted = new int[scored];
-        int k = 0;
-        for (int r = 0; r < b; r++) {
-            int[] seq = inputs[batch.get(r)];
-            int len = seq.length, cont = requests.get(batch.get(r)).continuation().length;
-            // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
-            for (int t = len - 1 - cont; t < len - 1; t++, k++) {
-                rows[k] = (long) r * width + t;
-                wanted[k] = seq[t + 1];
+        for (PrefixPacking.Row row : batch) {
+            for (PrefixPacking.Member m : row.members()) {
+                scored += continuation[m.requests()[0]];
             }
         }
-        NDArray logits = f.logitsOf(hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", scope.create(rows))));
+        long[] flat = new long[scored]; // flat position r·width + t in the batch's hidden states
+        int[] wanted = new int[scored];
+        int k = 0;
+        for (int r = 0; r < batch.size(); r++) {
+            PrefixPacking.Row row = batch.get(r);
+            for (PrefixPacking.Member m : row.members()) {
+                int[] seq = inputs[m.requests()[0]];
+                int len = seq.length, cont = continuation[m.requests()[0]];
+                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
+                for (int t = len - 1 - cont; t < len - 1; t++, k++) {
+                    flat[k] = (long) r * width + row.column(m, t);
+                    wanted[k] = seq[t + 1];
+                }
+            }
+        }
+        NDArray logits = f.logitsOf(hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", scope.create(flat))));
         float[] lp = LogProbs.ofTargets(logits, scope.create(wanted)).toFloatArray(); // (scored)
         long[] argmax = logits.argMax(1).toLongArray(); // (scored)
         k = 0;
-        for (int r = 0; r < b; r++) {
-            int cont = requests.get(batch.get(r)).continuation().length;
-            double sum = 0;
-            boolean greedy = true;
-            for (int j = 0; j < cont; j++, k++) {
-                sum += lp[k];
-                greedy &= argmax[k] == wanted[k];
+        for (PrefixPacking.Row row : batch) {
+            for (PrefixPacking.Member m : row.members()) {
+                int cont = continuation[m.requests()[0]];
+                double sum = 0;
+                boolean greedy = true;
+                for (int j = 0; j < cont; j++, k++) {
+                    sum += lp[k];
+                    greedy &= argmax[k] == wanted[k];
+                }
+                out[m.requests()[0]] = new Loglikelihood(sum, greedy);
             }
-            out[batch.get(r)] = new Loglikelihood(sum, greedy);
         }
     }
 

@@ -54,8 +54,8 @@ public final class Forward {
 
     /** What a forward pass records and skips; immutable, built with the {@code with…} methods from {@link #options()}. */
     @RecordBuilder
-    public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits)
-            implements ForwardOptionsBuilder.With {
+    public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits,
+                          @Nullable PackedRows packing) implements ForwardOptionsBuilder.With {
         public Options {
             skipLayers = Set.copyOf(skipLayers);
         }
@@ -66,7 +66,7 @@ public final class Forward {
         public Options withoutLogits() { return withComputeLogits(false); }
     }
 
-    private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true);
+    private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true, null);
 
     public static Options options() {
         return DEFAULT;
@@ -75,30 +75,31 @@ public final class Forward {
     static Forward run(Model m, @Nullable Rope rope, NDArray ids, Options o) {
         ModelConfig c = m.config();
         long past = o.cache() == null ? 0 : o.cache().length();
-        Model.checkTokens(c, ids, past);
+        Model.checkTokens(c, ids);
         Model.checkLayers(c, o.skipLayers());
         Activations acts = new Activations();
-        long t = ids.getShape().get(1);
-        NDArray x = embedInput(c, m, ids, past);
-        NDArray mask = causalMask(ids.getManager(), t, past);
+        AttentionLayout layout = AttentionLayout.of(ids.getManager(), ids.getShape().get(1), past, o.packing());
+        Model.checkPositions(c, layout.length());
+        NDArray x = embedInput(c, m, ids, layout);
         for (int l = 0; l < c.numLayers(); l++) {
             if (!o.skipLayers().contains(l)) {
-                x = layer(c, m, rope, l, x, mask, past, o.cache(), o.capture(), acts);
+                x = layer(c, m, rope, l, x, layout, o.cache(), o.capture(), acts);
             }
         }
         Forward out = output(c, m, x, o.computeLogits(), o.capture(), acts);
         if (o.cache() != null) {
-            o.cache().advance(t);
+            o.cache().advance(ids.getShape().get(1));
         }
         return out;
     }
 
-    /** The input embeddings [B, T, d] of {@code ids} at absolute positions past..past+T-1 (plus learned positions). */
-    static NDArray embedInput(ModelConfig c, Weights w, NDArray ids, long past) {
+    /** The input embeddings [B, T, d] of {@code ids} (plus learned positions at the layout's positions). */
+    static NDArray embedInput(ModelConfig c, Weights w, NDArray ids, AttentionLayout layout) {
         NDArray x = embed(ids, w.weight(WeightNames.EMBED)); // (B, T, d)
         if (c.learnedPositions()) {
-            long t = ids.getShape().get(1);
-            NDArray pos = ids.getManager().arange(past, past + t, 1, DataType.INT64);
+            long t = ids.getShape().get(1), past = layout.past();
+            NDArray pos = layout.positions() != null ? layout.positions()
+                    : ids.getManager().arange(past, past + t, 1, DataType.INT64); // (B, T) or (T)
             x = x.add(embed(pos, w.weight(WeightNames.POSITIONS)));
         }
         return x;
@@ -110,15 +111,15 @@ public final class Forward {
      * of when the caller's scope closes (a much smaller footprint, so freed memory is reused instead of page-faulted
      * in afresh). Autograd keeps what the backward pass needs alive in libtorch.
      *
-     * @param mask additive causal mask (T, past+T), or null for a single token
+     * @param layout the tokens' positions and attention mask
      */
-    static NDArray layer(ModelConfig c, Weights w, @Nullable Rope rope, int l, NDArray x, @Nullable NDArray mask,
-                         long past, @Nullable KvCache cache, Capture cap, Activations acts) {
+    static NDArray layer(ModelConfig c, Weights w, @Nullable Rope rope, int l, NDArray x, AttentionLayout layout,
+                         @Nullable KvCache cache, Capture cap, Activations acts) {
         try (NDScope layer = new NDScope()) {
             record(acts, cap, Site.BLOCK_INPUT, l, x);
             NDArray h = norm(c, w, WeightNames.attnNorm(l), x);
             record(acts, cap, Site.ATTN_NORM, l, h);
-            x = x.add(attention(c, w, rope, l, h, mask, past, cache, cap, acts));
+            x = x.add(attention(c, w, rope, l, h, layout, cache, cap, acts));
             NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x);
             record(acts, cap, Site.MLP_NORM, l, h2);
             x = x.add(mlp(c, w, l, h2, cap, acts));
@@ -160,16 +161,6 @@ public final class Forward {
         return present ? m.weight(prefix + ".bias") : null;
     }
 
-    /** Additive causal mask: query i (absolute position past+i) sees keys 0..past+i; null for a single token. */
-    static @Nullable NDArray causalMask(NDManager scope, long t, long past) {
-        if (t == 1) {
-            return null;
-        }
-        NDArray rows = scope.arange(past, past + t, 1, DataType.INT64).reshape(t, 1);
-        NDArray cols = scope.arange(0, past + t, 1, DataType.INT64).reshape(1, past + t);
-        return cols.gt(rows).toType(DataType.FLOAT32, false).mul(-1e9f);
-    }
-
     static NDArray norm(ModelConfig c, Weights m, String prefix, NDArray x) {
         int last = x.getShape().dimension() - 1;
         NDArray w = m.weight(prefix + ".weight");
@@ -194,8 +185,7 @@ public final class Forward {
     }
 
     private static NDArray attention(ModelConfig c, Weights m, @Nullable Rope rope, int l, NDArray h,
-                                     @Nullable NDArray mask, long past, @Nullable KvCache cache, Capture cap,
-                                     Activations acts) {
+                                     AttentionLayout layout, @Nullable KvCache cache, Capture cap, Activations acts) {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
         NDArray q = linear(h, m.weight(WeightNames.q(l) + ".weight"), bias(m, WeightNames.q(l), c.attentionBias()))
@@ -205,8 +195,8 @@ public final class Forward {
         NDArray v = linear(h, m.weight(WeightNames.v(l) + ".weight"), bias(m, WeightNames.v(l), c.attentionBias()))
                 .reshape(b, t, nkv, hd);
         if (rope != null) {
-            q = rope.apply(q, past);
-            k = rope.apply(k, past);
+            q = rope.apply(q, layout);
+            k = rope.apply(k, layout);
         }
         q = q.transpose(0, 2, 1, 3).reshape(b, nkv, (long) g * t, hd); // (B, kv, g·T, hd): query head j·g+r → group j
         k = k.transpose(0, 2, 1, 3); // (B, kv, T, hd)
@@ -219,8 +209,8 @@ public final class Forward {
         }
         long tk = k.getShape().get(2);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
-        if (mask != null) {
-            scores = scores.reshape(b, nkv, g, t, tk).add(mask).reshape(b, nkv, (long) g * t, tk);
+        if (layout.mask() != null) {
+            scores = scores.reshape(b, nkv, g, t, tk).add(layout.mask()).reshape(b, nkv, (long) g * t, tk);
         }
         NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·T, hd)
                 .reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd); // (B, T, heads·hd)

@@ -173,13 +173,14 @@ public final class Model implements Transformer, Weights, AutoCloseable, HtmlRen
 
     /** Each batch through every layer in turn, in its own scope (freed after its {@link PassListener#output}). */
     @Override
-    public void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress) {
+    public void passBatches(List<TokenBatch> batches, Forward.Options options, PassListener listener, Progress progress) {
         if (options.cache() != null) {
             throw new IllegalArgumentException("a pass over many batches takes no KV cache");
         }
         for (int b = 0; b < batches.size(); b++) {
             try (NDManager scope = manager.newSubManager()) {
-                Forward f = forward(scope.create(batches.get(b)), options);
+                TokenBatch batch = batches.get(b);
+                Forward f = forward(scope.create(batch.ids()), options.withPacking(batch.packing()));
                 for (int l = 0; l < config.numLayers(); l++) {
                     if (!options.skipLayers().contains(l)) {
                         listener.layer(l, b, f.activations());
@@ -195,13 +196,16 @@ public final class Model implements Transformer, Weights, AutoCloseable, HtmlRen
         manager.close();
     }
 
-    static void checkTokens(ModelConfig config, NDArray inputIds, long past) {
+    static void checkTokens(ModelConfig config, NDArray inputIds) {
         if (inputIds.getShape().dimension() != 2) {
             throw new InvalidInputException("input ids must be [batch, tokens], got shape " + inputIds.getShape());
         }
-        long t = inputIds.getShape().get(1);
-        if (config.learnedPositions() && past + t > config.maxPositionEmbeddings()) {
-            throw new InvalidInputException("sequence of " + (past + t) + " tokens exceeds the " + config.maxPositionEmbeddings()
+    }
+
+    /** A pass that needs {@code positions} positions (cached ones included) must not run past learned ones. */
+    static void checkPositions(ModelConfig config, long positions) {
+        if (config.learnedPositions() && positions > config.maxPositionEmbeddings()) {
+            throw new InvalidInputException("sequence of " + positions + " tokens exceeds the " + config.maxPositionEmbeddings()
                     + " learned positions of " + config);
         }
     }

@@ -79,22 +79,25 @@ final class Rope {
     }
 
     /**
-     * Rotates the first rotaryDim channels of each head of {@code x} [B, T, heads, head_dim] for positions past..past+T-1;
-     * the result belongs to x's manager.
+     * Rotates the first rotaryDim channels of each head of {@code x} [B, T, heads, head_dim] at the layout's positions
+     * (past..past+T-1, or each token's own); the result belongs to x's manager.
      */
-    NDArray apply(NDArray x, long past) {
-        long t = x.getShape().get(1);
+    NDArray apply(NDArray x, AttentionLayout layout) {
+        long t = x.getShape().get(1), past = layout.past();
         long headDim = x.getShape().get(3);
-        ensure(past + t);
-        NDIndex rows = new NDIndex("{}:{}", past, past + t);
+        ensure(layout.length());
+        // (T, 1, rot) for plain sequences, (B, T, 1, rot) gathered for packed rows
+        NDIndex rows = layout.positions() == null ? new NDIndex("{}:{}", past, past + t) : new NDIndex("{}", layout.positions());
         NDArray c = cos.get(rows);
         NDArray s = sinSigned.get(rows);
         c.attach(x.getManager());
         s.attach(x.getManager());
         int half = rotaryDim / 2;
         NDArray rot = rotaryDim == headDim ? x : x.get("..., :{}", rotaryDim);
-        // rotate_half(x) * sin == swap_halves(x) * (-sin, +sin)
-        NDArray swapped = rot.get("..., {}:", half).concat(rot.get("..., :{}", half), 3);
+        // rotate_half(x) * sin == swap_halves(x) * (-sin, +sin); the halves are swapped by flipping the axis of size 2
+        // of [B, T, heads, 2, half] (one copy, whose backward is a flip too: no slices and concatenation)
+        Shape shape = rot.getShape();
+        NDArray swapped = rot.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half).flip(3).reshape(shape);
         NDArray out = rot.mul(c).add(swapped.mul(s));
         return rotaryDim == headDim ? out : out.concat(x.get("..., {}:", rotaryDim), 3);
     }

@@ -82,15 +82,15 @@ public final class StreamedModel implements Transformer, AutoCloseable {
     }
 
     @Override
-    public void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress) {
+    public void passBatches(List<TokenBatch> batches, Forward.Options options, PassListener listener, Progress progress) {
         if (options.cache() != null) {
             throw new IllegalArgumentException("a pass over many batches takes no KV cache");
         }
         Model.checkLayers(config, options.skipLayers());
         long seqLen = 0, batchTokens = 0;
-        for (int[][] b : batches) {
-            seqLen = Math.max(seqLen, b.length == 0 ? 0 : b[0].length);
-            batchTokens = Math.max(batchTokens, tokens(b));
+        for (TokenBatch b : batches) {
+            seqLen = Math.max(seqLen, b.length());
+            batchTokens = Math.max(batchTokens, b.tokens());
         }
         boolean withHead = options.computeLogits() || listener.usesLmHead();
         StreamMemory memory = StreamMemory.of(config, listener, seqLen, withHead);
@@ -110,18 +110,13 @@ public final class StreamedModel implements Transformer, AutoCloseable {
         }
     }
 
-    /** Tokens of a batch of windows of one length. */
-    private static long tokens(int[][] batch) {
-        return batch.length == 0 ? 0 : (long) batch.length * batch[0].length;
-    }
-
     /** Consecutive batches [from, to) whose tokens fit {@code maxTokens} (a batch larger than that goes alone). */
-    static List<int[]> groups(List<int[][]> batches, long maxTokens) {
+    static List<int[]> groups(List<TokenBatch> batches, long maxTokens) {
         List<int[]> out = new ArrayList<>();
         int from = 0;
         long tokens = 0;
         for (int b = 0; b < batches.size(); b++) {
-            long t = tokens(batches.get(b));
+            long t = batches.get(b).tokens();
             if (b > from && tokens + t > maxTokens) {
                 out.add(new int[] {from, b});
                 from = b;
@@ -135,16 +130,19 @@ public final class StreamedModel implements Transformer, AutoCloseable {
         return out;
     }
 
-    private void passGroup(List<int[][]> batches, int from, int to, Forward.Options options, PassListener listener,
+    private void passGroup(List<TokenBatch> batches, int from, int to, Forward.Options options, PassListener listener,
                            boolean withHead, GroupProgress progress) {
         int layers = config.numLayers();
         try (NDManager scope = manager.newSubManager()) {
             NDArray[] x = new NDArray[to - from]; // hidden states [B, T, d] of each batch of the group
             try (LayerWeights w = load(n -> n.equals(WeightNames.EMBED) || n.equals(WeightNames.POSITIONS))) {
                 for (int b = from; b < to; b++) {
-                    NDArray ids = scope.create(batches.get(b));
-                    Model.checkTokens(config, ids, 0);
-                    x[b - from] = Forward.embedInput(config, w, ids, 0);
+                    NDArray ids = scope.create(batches.get(b).ids());
+                    Model.checkTokens(config, ids);
+                    try (AttentionLayout layout = layout(scope, batches.get(b))) {
+                        Model.checkPositions(config, layout.length());
+                        x[b - from] = Forward.embedInput(config, w, ids, layout);
+                    }
                     ids.close();
                 }
             }
@@ -158,18 +156,15 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                     for (int b = from; b < to; b++) {
                         Activations acts = new Activations();
                         NDArray in = x[b - from];
-                        long t = in.getShape().get(1);
-                        NDArray mask = Forward.causalMask(scope, t, 0);
-                        x[b - from] = Forward.layer(config, w, rope, l, in, mask, 0, null, options.capture(), acts);
+                        AttentionLayout layout = layout(scope, batches.get(b));
+                        x[b - from] = Forward.layer(config, w, rope, l, in, layout, null, options.capture(), acts);
                         listener.layer(l, b, acts);
                         for (NDArray a : acts.all().values()) {
                             if (a != x[b - from] && a != in) {
                                 a.close();
                             }
                         }
-                        if (mask != null) {
-                            mask.close();
-                        }
+                        layout.close();
                         in.close();
                     }
                 }
@@ -188,6 +183,10 @@ public final class StreamedModel implements Transformer, AutoCloseable {
             }
             progress.update(layers + 1, "done");
         }
+    }
+
+    private static AttentionLayout layout(NDManager scope, TokenBatch batch) {
+        return AttentionLayout.of(scope, batch.length(), 0, batch.packing());
     }
 
     /** The tensors of the layout whose names pass {@code which}, read (and converted to f32) into a manager of their own. */

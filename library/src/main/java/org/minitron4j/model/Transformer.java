@@ -18,7 +18,12 @@ public interface Transformer extends AutoCloseable {
      * Runs every batch of token ids ([B][T] each; the batches may differ in shape) through the model with {@code
      * options} (capture, skipped layers, logits; no KV cache), handing activations and outputs to {@code listener}.
      */
-    void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress);
+    default void pass(List<int[][]> batches, Forward.Options options, PassListener listener, Progress progress) {
+        passBatches(TokenBatch.plain(batches), options, listener, progress);
+    }
+
+    /** {@link #pass} over batches that may pack several sequences sharing a prefix into a row ({@link PackedRows}). */
+    void passBatches(List<TokenBatch> batches, Forward.Options options, PassListener listener, Progress progress);
 
     /** Frees the weights (a model in memory) or closes the checkpoint's files (a streamed model). */
     @Override

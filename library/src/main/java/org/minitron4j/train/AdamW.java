@@ -1,19 +1,29 @@
 package org.minitron4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * AdamW with decoupled weight decay, applied only to matrices (norm gains and biases are not decayed), updating the
- * weights in place. Moments live in the optimizer's own manager; the step counter drives bias correction.
+ * weights in place. The moments of all parameters live in two flat buffers in the optimizer's own manager, so that an
+ * update is a handful of operations on the flat gradient instead of a dozen per tensor (the same arithmetic element by
+ * element, so the same bits); per-parameter views of them serve checkpoints. The step counter drives bias correction.
  */
 final class AdamW implements AutoCloseable {
     private final NDManager manager;
-    private final Map<String, NDArray> m = new LinkedHashMap<>();
-    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final List<String> names; // the order of the parameters in the flat buffers
+    private final Shape[] shapes;
+    private final long[] offsets; // where each parameter's elements start in the flat buffers (after the first)
     private final double beta1, beta2, eps, weightDecay;
+    private NDArray m, v; // [parameters' elements]
+    private Map<String, NDArray> mViews, vViews;
     private long t;
 
     AdamW(NDManager parent, Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay) {
@@ -22,32 +32,70 @@ final class AdamW implements AutoCloseable {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            m.put(e.getKey(), manager.zeros(e.getValue().getShape()));
-            v.put(e.getKey(), manager.zeros(e.getValue().getShape()));
+        this.names = List.copyOf(params.keySet());
+        this.shapes = new Shape[names.size()];
+        this.offsets = new long[Math.max(0, names.size() - 1)];
+        long total = 0;
+        for (int i = 0; i < names.size(); i++) {
+            shapes[i] = params.get(names.get(i)).getShape();
+            if (i > 0) {
+                offsets[i - 1] = total;
+            }
+            total += shapes[i].size();
         }
+        m = manager.zeros(new Shape(total));
+        v = manager.zeros(new Shape(total));
+        views();
+    }
+
+    private void views() {
+        mViews = split(m);
+        vViews = split(v);
+    }
+
+    /** Per-parameter views [shape] of a flat buffer (in the buffer's manager: they share its memory). */
+    private Map<String, NDArray> split(NDArray flat) {
+        NDList parts = flat.split(offsets);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(names.get(i), parts.get(i).reshape(shapes[i]));
+        }
+        return out;
     }
 
     static boolean decays(NDArray param) {
         return param.getShape().dimension() >= 2;
     }
 
-    /** One update with gradients {@code grads} (same keys as the params); temporaries go to {@code scope}. */
-    void step(Map<String, NDArray> params, Map<String, NDArray> grads, double lr, NDManager scope) {
+    /** The gradients {@code grads} (same keys as the params) as one flat array in {@code scope}, in this optimizer's order. */
+    NDArray flatten(Map<String, NDArray> grads, NDManager scope) {
+        NDList parts = new NDList(names.size());
+        for (String name : names) {
+            NDArray g = grads.get(name).reshape(-1);
+            g.attach(scope);
+            parts.add(g);
+        }
+        NDArray flat = NDArrays.concat(parts, 0);
+        flat.attach(scope);
+        return flat;
+    }
+
+    /** One update with the flat gradient {@code g} (from {@link #flatten}); temporaries go to {@code scope}. */
+    void step(Map<String, NDArray> params, NDArray g, double lr, NDManager scope) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            String name = e.getKey();
-            NDArray w = e.getValue(), g = grads.get(name), mi = m.get(name), vi = v.get(name);
-            scope.tempAttachAll(mi, vi, w); // results of ops on them land in the step scope, not the model's
-            mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-            vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-            NDArray denom = vi.div((float) bc2).sqrt().addi((float) eps);
-            NDArray update = mi.div(denom).muli((float) (lr / bc1));
+        scope.tempAttachAll(m, v); // results of ops on them land in the step scope, not the optimizer's
+        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+        v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+        NDArray denom = v.div((float) bc2).sqrt().addi((float) eps);
+        NDArray update = m.div(denom).muli((float) (lr / bc1));
+        NDList parts = update.split(offsets);
+        for (int i = 0; i < names.size(); i++) {
+            NDArray w = params.get(names.get(i));
             if (weightDecay > 0 && decays(w)) {
                 w.muli((float) (1 - lr * weightDecay));
             }
-            w.subi(update);
+            w.subi(parts.get(i).reshape(shapes[i]));
         }
     }
 
@@ -55,18 +103,41 @@ final class AdamW implements AutoCloseable {
         return t;
     }
 
-    /** First moments by parameter name (live arrays: a checkpoint reads them, a resume overwrites them). */
+    /** First moments by parameter name (views of the flat buffer: a checkpoint reads them, a resume overwrites them). */
     Map<String, NDArray> firstMoments() {
-        return m;
+        return mViews;
     }
 
     Map<String, NDArray> secondMoments() {
-        return v;
+        return vViews;
     }
 
-    /** Sets the step counter after the moments were restored from a checkpoint. */
+    /**
+     * Sets the step counter after the moments were restored from a checkpoint into {@link #firstMoments()} and {@link
+     * #secondMoments()}; a restore gives the views storage of their own, so the flat buffers are gathered from them again.
+     */
     void restoreStepCount(long steps) {
         t = steps;
+        Map<String, NDArray> oldM = mViews, oldV = vViews;
+        m = gather(mViews, m);
+        v = gather(vViews, v);
+        views();
+        oldM.values().forEach(NDArray::close);
+        oldV.values().forEach(NDArray::close);
+    }
+
+    private NDArray gather(Map<String, NDArray> views, NDArray old) {
+        List<NDArray> parts = new ArrayList<>(names.size());
+        for (String name : names) {
+            parts.add(views.get(name).reshape(-1));
+        }
+        NDArray flat = NDArrays.concat(new NDList(parts), 0);
+        flat.attach(manager);
+        for (NDArray p : parts) {
+            p.close();
+        }
+        old.close();
+        return flat;
     }
 
     @Override

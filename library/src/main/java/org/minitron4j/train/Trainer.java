@@ -1,9 +1,12 @@
 package org.minitron4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,7 +101,7 @@ public final class Trainer {
                         g.attach(scope);
                         grads.put(e.getKey(), g);
                     }
-                    double norm = globalNorm(grads.values());
+                    double norm = globalNorm(new ArrayList<>(grads.values()));
                     double loss = parts.getOrDefault("loss", 0.0);
                     if (!Double.isFinite(loss)) {
                         throw new TrainingDivergedException(TrainingDivergedException.Reason.LOSS_NOT_FINITE, step, loss,
@@ -117,13 +120,11 @@ public final class Trainer {
                         row.put("skipped", 1.0);
                     } else {
                         skippedInARow = 0;
+                        NDArray g = adam.flatten(grads, scope);
                         if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
-                            float scale = (float) (cfg.gradClip() / (norm + 1e-6));
-                            for (NDArray g : grads.values()) {
-                                g.muli(scale);
-                            }
+                            g.muli((float) (cfg.gradClip() / (norm + 1e-6)));
                         }
-                        adam.step(params, grads, lr, scope);
+                        adam.step(params, g, lr, scope);
                     }
                     for (NDArray w : params.values()) {
                         JniUtils.zeroGrad((PtNDArray) w);
@@ -200,16 +201,31 @@ public final class Trainer {
         return "the model";
     }
 
-    private static double globalNorm(Iterable<NDArray> grads) {
-        double sq = 0;
+    /**
+     * √Σ‖g‖² over all gradients, each tensor's sum of squares taken after scaling by its largest magnitude (so that float32
+     * squares cannot overflow); +∞ if any gradient is not finite. The per-tensor reductions are read back together.
+     */
+    private static double globalNorm(List<NDArray> grads) {
+        int n = grads.size();
+        NDList maxima = new NDList(n);
         for (NDArray g : grads) {
-            // Scale by the largest magnitude first so that float32 squares cannot overflow.
-            double max = g.abs().max().getFloat();
-            if (max > 0 && Double.isFinite(max)) {
-                double n = g.div((float) max).square().sum().getFloat();
-                sq += n * max * max;
-            } else if (!Double.isFinite(max)) {
+            maxima.add(g.abs().max());
+        }
+        float[] max = NDArrays.stack(maxima).toFloatArray();
+        NDList sums = new NDList(n);
+        for (int i = 0; i < n; i++) {
+            if (max[i] > 0 && Float.isFinite(max[i])) {
+                sums.add(grads.get(i).div(max[i]).square().sum());
+            } else if (!Float.isFinite(max[i])) {
                 return Double.POSITIVE_INFINITY;
+            }
+        }
+        float[] sum = sums.isEmpty() ? new float[0] : NDArrays.stack(sums).toFloatArray();
+        double sq = 0;
+        for (int i = 0, k = 0; i < n; i++) {
+            if (max[i] > 0) {
+                double m = max[i];
+                sq += sum[k++] * m * m;
             }
         }
         return Math.sqrt(sq);

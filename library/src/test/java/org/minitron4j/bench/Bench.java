@@ -182,33 +182,43 @@ public final class Bench {
         ModelConfig c = shape(a.getOrDefault("shape", "teacher"));
         Path data = Path.of(a.getOrDefault("data", "datasets/tinyworld/winogrande_dev.jsonl"));
         List<WinograndeItem> items = Winogrande.load(data);
+        int shots = Integer.parseInt(a.getOrDefault("shots", "0"));
+        WinograndeOptions opts = shots == 0 ? WinograndeOptions.defaults() : WinograndeOptions.defaults().withFewshot(shots,
+                Winogrande.load(Path.of(a.getOrDefault("fewshot", "datasets/tinyworld/winogrande_train.jsonl"))), 1234);
         try (Tokenizer tok = Tokenizer.load(Path.of(a.getOrDefault("tokenizer", "datasets/tinyworld")));
              Model m = Model.random(c.withVocabSize(Math.max(c.vocabSize(), tok.vocabSize())), dev, 1)) {
             Recording rec = new Recording(new ModelScorer(m));
-            Winogrande.evaluate(items, tok, rec, WinograndeOptions.defaults()); // warm-up; records the token-id requests
+            Winogrande.evaluate(items, tok, rec, opts); // warm-up; records the token-id requests
             // the timed work is what the PyTorch side does: scoring these very requests (tokenisation is timed apart)
             long t0 = System.nanoTime();
-            new ModelScorer(m).score(rec.seen);
+            List<Loglikelihood> scores = new ModelScorer(m).score(rec.seen);
             double secs = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            var res = Winogrande.evaluate(items, tok, new ModelScorer(m), WinograndeOptions.defaults());
+            var res = Winogrande.evaluate(items, tok, new ModelScorer(m), opts);
             double endToEnd = (System.nanoTime() - t1) / 1e9;
-            out.put("shape", a.getOrDefault("shape", "teacher")).put("items", res.n()).put("requests", rec.seen.size())
-                    .put("seconds", secs).put("items_per_s", res.n() / secs).put("end_to_end_seconds", endToEnd);
-            if (a.containsKey("dump")) {
+            long tokens = 0;
+            for (LoglikelihoodRequest r : rec.seen) {
+                tokens += r.context().length + r.continuation().length - 1; // fed tokens
+            }
+            out.put("shape", a.getOrDefault("shape", "teacher")).put("shots", shots).put("items", res.n())
+                    .put("requests", rec.seen.size()).put("fed_tokens", tokens).put("seconds", secs)
+                    .put("items_per_s", res.n() / secs).put("end_to_end_seconds", endToEnd);
+            if (a.containsKey("dump")) { // the requests, the weights and these log-likelihoods for the PyTorch side
+                Path weights = Path.of(a.get("dump") + ".model");
+                Checkpoints.save(m, weights);
                 ArrayNode reqs = JSON.createArrayNode();
-                long tokens = 0;
-                for (LoglikelihoodRequest r : rec.seen) {
+                for (int i = 0; i < rec.seen.size(); i++) {
+                    LoglikelihoodRequest r = rec.seen.get(i);
                     ObjectNode o = reqs.addObject();
                     ArrayNode ctx = o.putArray("context"), cont = o.putArray("continuation");
                     for (int x : r.context()) ctx.add(x);
                     for (int x : r.continuation()) cont.add(x);
-                    tokens += r.context().length + r.continuation().length;
+                    o.put("logprob", scores.get(i).logProb()).put("greedy", scores.get(i).greedy());
                 }
                 ObjectNode d = JSON.createObjectNode();
-                d.put("items", res.n()).put("max_batch_tokens", 8192).put("vocab", m.config().vocabSize()).set("requests", reqs);
+                d.put("items", res.n()).put("max_batch_tokens", 8192).put("vocab", m.config().vocabSize())
+                        .put("weights", weights.toString()).set("requests", reqs);
                 Files.writeString(Path.of(a.get("dump")), JSON.writeValueAsString(d));
-                out.put("tokens", tokens);
             }
         }
     }

@@ -165,9 +165,9 @@ class StreamedModelTest {
     @Test
     void groupsKeepBatchOrderAndFitTheBudget() {
         List<int[][]> batches = List.of(new int[4][10], new int[4][10], new int[2][10], new int[8][10], new int[1][10]);
-        List<int[]> g = StreamedModel.groups(batches, 80);
+        List<int[]> g = StreamedModel.groups(TokenBatch.plain(batches), 80);
         assertEquals(List.of("0-2", "2-3", "3-4", "4-5"), g.stream().map(r -> r[0] + "-" + r[1]).toList());
-        assertEquals(List.of("0-5"), StreamedModel.groups(batches, 1000).stream().map(r -> r[0] + "-" + r[1]).toList());
+        assertEquals(List.of("0-5"), StreamedModel.groups(TokenBatch.plain(batches), 1000).stream().map(r -> r[0] + "-" + r[1]).toList());
     }
 
     @Test

@@ -25,9 +25,6 @@ record AttentionLayout(@Nullable NDArray mask, long past, @Nullable NDArray posi
         if (packing == null) {
             return new AttentionLayout(causalMask(scope, t, past), past, null, past + t);
         }
-        if (past != 0) {
-            throw new IllegalArgumentException("packed rows take no KV cache");
-        }
         int b = packing.positions().length;
         if (b > 0 && packing.positions()[0].length != t) {
             throw new IllegalArgumentException("packed rows of " + packing.positions()[0].length + " tokens for input of " + t);

@@ -74,6 +74,9 @@ public final class Forward {
 
     static Forward run(Model m, @Nullable Rope rope, NDArray ids, Options o) {
         ModelConfig c = m.config();
+        if (o.cache() != null && o.packing() != null) {
+            throw new IllegalArgumentException("packed rows take no KV cache");
+        }
         long past = o.cache() == null ? 0 : o.cache().length();
         Model.checkTokens(c, ids);
         Model.checkLayers(c, o.skipLayers());

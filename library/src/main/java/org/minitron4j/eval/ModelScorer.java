@@ -78,23 +78,15 @@ public final class ModelScorer implements LoglikelihoodScorer {
             ids.add(PrefixPacking.batch(batch, inputs, longest));
             done += size;
         }
-        Loglikelihood[] unique = new Loglikelihood[n]; // by the index of each distinct request's first occurrence
+        Loglikelihood[] out = new Loglikelihood[n];
         int[] scoredSoFar = {0};
         model.passBatches(ids, forward, (b, f) -> {
-            scoreBatch(batches.get(b), inputs, continuation, unique, f);
+            scoreBatch(batches.get(b), inputs, continuation, out, f);
             for (PrefixPacking.Row r : batches.get(b)) {
                 scoredSoFar[0] += r.requests();
             }
             progress.update("scoring", scoredSoFar[0], n, "");
         }, progress);
-        Loglikelihood[] out = new Loglikelihood[n];
-        for (PrefixPacking.Row r : rows) {
-            for (PrefixPacking.Member m : r.members()) {
-                for (int i : m.requests()) {
-                    out[i] = unique[m.requests()[0]];
-                }
-            }
-        }
         return Arrays.asList(out);
     }
 
@@ -112,7 +104,10 @@ public final class ModelScorer implements LoglikelihoodScorer {
         return (4 * d * d + 3 * d * ffn) / (2 * d);
     }
 
-    /** Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, T, d]). */
+    /**
+     * Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, T, d]), into
+     * {@code out} at every request of each member.
+     */
     private static void scoreBatch(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation, Loglikelihood[] out,
                                    Forward f) {
         NDArray hidden = f.hidden(); // (B, T, d)
@@ -154,7 +149,9 @@ public final class ModelScorer implements LoglikelihoodScorer {
                     sum += lp[k];
                     greedy &= argmax[k] == wanted[k];
                 }
-                out[m.requests()[0]] = new Loglikelihood(sum, greedy);
+                for (int i : m.requests()) { // identical requests, scored once
+                    out[i] = new Loglikelihood(sum, greedy);
+                }
             }
         }
     }

@@ -80,9 +80,10 @@ final class PrefixPacking {
             int m = Arrays.mismatch(a, 0, fed(inputs, members.get(i - 1)), b, 0, fed(inputs, members.get(i)));
             lcp[i] = m < 0 ? fed(inputs, members.get(i)) : m;
         }
-        // best[i]: least work for members [0, i); from[i]: where the last row of that packing starts
+        // best[i]: least work for members [0, i); from[i]: where the last row of that packing starts, prefix[i]: its
+        // shared prefix
         double[] best = new double[n + 1];
-        int[] from = new int[n + 1];
+        int[] from = new int[n + 1], prefixOf = new int[n + 1];
         for (int i = 1; i <= n; i++) {
             best[i] = Double.POSITIVE_INFINITY;
             long sum = 0;
@@ -103,12 +104,13 @@ final class PrefixPacking {
                 if (work < best[i]) {
                     best[i] = work;
                     from[i] = j;
+                    prefixOf[i] = prefix;
                 }
             }
         }
         List<Row> rows = new ArrayList<>();
         for (int i = n; i > 0; i = from[i]) {
-            rows.add(row(inputs, members.subList(from[i], i)));
+            rows.add(row(inputs, members.subList(from[i], i), prefixOf[i]));
         }
         return rows;
     }
@@ -117,19 +119,14 @@ final class PrefixPacking {
         return inputs[member[0]].length - 1;
     }
 
-    private static Row row(int[][] inputs, List<int[]> group) {
-        int prefix = fed(inputs, group.get(0));
-        for (int k = 1; k < group.size(); k++) {
-            int[] a = inputs[group.get(0)[0]], b = inputs[group.get(k)[0]];
-            int m = Arrays.mismatch(a, 0, prefix, b, 0, Math.min(prefix, fed(inputs, group.get(k))));
-            prefix = m < 0 ? Math.min(prefix, fed(inputs, group.get(k))) : m;
-        }
+    /** The row of {@code group} (members in lexicographic order) sharing their first {@code prefix} tokens. */
+    private static Row row(int[][] inputs, List<int[]> group, int prefix) {
         List<Member> members = new ArrayList<>(group.size());
         int column = prefix, first = Integer.MAX_VALUE;
         for (int[] g : group) {
             members.add(new Member(g, column));
             column += fed(inputs, g) - prefix;
-            first = Math.min(first, Arrays.stream(g).min().orElseThrow());
+            first = Math.min(first, g[0]); // a member's request indices are ascending
         }
         return new Row(prefix, members, column, first);
     }

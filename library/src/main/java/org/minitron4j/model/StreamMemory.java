@@ -43,7 +43,6 @@ record StreamMemory(List<Stage> stages, long fixedBytes) {
      */
     static StreamMemory of(ModelConfig config, PassListener listener, long seqLen, boolean withHead) {
         Map<String, Shape> layout = WeightNames.layout(config);
-        String head = config.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD;
         long f = Float.BYTES, d = config.hiddenSize(), ffn = config.intermediateSize();
         long x = d * f; // a token's hidden state
         long kept = x + listener.bytesHeldPerToken(config);
@@ -54,13 +53,28 @@ record StreamMemory(List<Stage> stages, long fixedBytes) {
         // the head's: logits and the log-softmax and its temporaries over the vocabulary
         long logits = withHead ? 5L * config.vocabSize() * f : 0;
         List<Stage> stages = List.of(
-                new Stage("embeddings", bytes(layout, n -> n.equals(WeightNames.EMBED) || n.equals(WeightNames.POSITIONS)),
-                        x, 2 * x),
-                new Stage("decoder layer", bytes(layout, n -> n.startsWith(WeightNames.layer(0))), kept, layer),
-                new Stage(withHead ? "final norm and LM head" : "final norm",
-                        bytes(layout, n -> n.startsWith(WeightNames.FINAL_NORM) || (withHead && n.equals(head))), kept,
-                        logits + 2 * x));
+                new Stage("embeddings", bytes(layout, embeddings()), x, 2 * x),
+                new Stage("decoder layer", bytes(layout, decoderLayer(0)), kept, layer),
+                new Stage(withHead ? "final norm and LM head" : "final norm", bytes(layout, finalStage(config, withHead)),
+                        kept, logits + 2 * x));
         return new StreamMemory(stages, MemoryBudget.RUNTIME_BYTES + Math.round(HEAP_FACTOR * listener.bytesHeld()));
+    }
+
+    /** The tensors of the first stage: the input embeddings (and learned positions). */
+    static Predicate<String> embeddings() {
+        return n -> n.equals(WeightNames.EMBED) || n.equals(WeightNames.POSITIONS);
+    }
+
+    /** The tensors of decoder layer {@code l}. */
+    static Predicate<String> decoderLayer(int l) {
+        String prefix = WeightNames.layer(l);
+        return n -> n.startsWith(prefix);
+    }
+
+    /** The tensors of the last stage: the final norm, and the LM head (the embeddings when tied) if asked. */
+    static Predicate<String> finalStage(ModelConfig config, boolean withHead) {
+        String head = config.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD;
+        return n -> n.startsWith(WeightNames.FINAL_NORM) || (withHead && n.equals(head));
     }
 
     private static long bytes(Map<String, Shape> layout, Predicate<String> which) {

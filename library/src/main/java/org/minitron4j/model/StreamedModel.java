@@ -135,7 +135,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
         int layers = config.numLayers();
         try (NDManager scope = manager.newSubManager()) {
             NDArray[] x = new NDArray[to - from]; // hidden states [B, T, d] of each batch of the group
-            try (LayerWeights w = load(n -> n.equals(WeightNames.EMBED) || n.equals(WeightNames.POSITIONS))) {
+            try (LayerWeights w = load(StreamMemory.embeddings())) {
                 for (int b = from; b < to; b++) {
                     NDArray ids = scope.create(batches.get(b).ids());
                     Model.checkTokens(config, ids);
@@ -151,8 +151,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                 if (options.skipLayers().contains(l)) {
                     continue;
                 }
-                String prefix = WeightNames.layer(l);
-                try (LayerWeights w = load(n -> n.startsWith(prefix))) {
+                try (LayerWeights w = load(StreamMemory.decoderLayer(l))) {
                     for (int b = from; b < to; b++) {
                         Activations acts = new Activations();
                         NDArray in = x[b - from];
@@ -170,8 +169,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                 }
             }
             progress.update(layers, withHead ? "final norm and LM head" : "final norm");
-            String head = config.tieWordEmbeddings() ? WeightNames.EMBED : WeightNames.LM_HEAD;
-            try (LayerWeights w = load(n -> n.startsWith(WeightNames.FINAL_NORM) || (withHead && n.equals(head)))) {
+            try (LayerWeights w = load(StreamMemory.finalStage(config, withHead))) {
                 for (int b = from; b < to; b++) {
                     try (NDManager out = scope.newSubManager()) {
                         NDArray h = x[b - from];

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,16 +66,15 @@ final class AdamW implements AutoCloseable {
         return param.getShape().dimension() >= 2;
     }
 
-    /** The gradients {@code grads} (same keys as the params) as one flat array in {@code scope}, in this optimizer's order. */
-    NDArray flatten(Map<String, NDArray> grads, NDManager scope) {
+    /** Per-parameter arrays (same keys as the params) as one flat array in {@code target}, in this optimizer's order. */
+    NDArray flatten(Map<String, NDArray> arrays, NDManager target) {
         NDList parts = new NDList(names.size());
         for (String name : names) {
-            NDArray g = grads.get(name).reshape(-1);
-            g.attach(scope);
-            parts.add(g);
+            parts.add(arrays.get(name).reshape(-1)); // a view of a contiguous array
         }
         NDArray flat = NDArrays.concat(parts, 0);
-        flat.attach(scope);
+        flat.attach(target);
+        parts.close();
         return flat;
     }
 
@@ -89,13 +87,12 @@ final class AdamW implements AutoCloseable {
         v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
         NDArray denom = v.div((float) bc2).sqrt().addi((float) eps);
         NDArray update = m.div(denom).muli((float) (lr / bc1));
-        NDList parts = update.split(offsets);
-        for (int i = 0; i < names.size(); i++) {
-            NDArray w = params.get(names.get(i));
+        for (Map.Entry<String, NDArray> e : split(update).entrySet()) {
+            NDArray w = params.get(e.getKey());
             if (weightDecay > 0 && decays(w)) {
                 w.muli((float) (1 - lr * weightDecay));
             }
-            w.subi(parts.get(i).reshape(shapes[i]));
+            w.subi(e.getValue());
         }
     }
 
@@ -113,31 +110,21 @@ final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Sets the step counter after the moments were restored from a checkpoint into {@link #firstMoments()} and {@link
-     * #secondMoments()}; a restore gives the views storage of their own, so the flat buffers are gathered from them again.
+     * Takes up a resumed run: the step counter, and the moments a checkpoint wrote into {@link #firstMoments()} and
+     * {@link #secondMoments()} (a restore gives the views storage of their own, so the flat buffers are gathered from
+     * them again).
      */
-    void restoreStepCount(long steps) {
+    void resumeAt(long steps) {
         t = steps;
         Map<String, NDArray> oldM = mViews, oldV = vViews;
-        m = gather(mViews, m);
-        v = gather(vViews, v);
+        NDArray newM = flatten(mViews, manager), newV = flatten(vViews, manager);
+        m.close();
+        v.close();
+        m = newM;
+        v = newV;
         views();
         oldM.values().forEach(NDArray::close);
         oldV.values().forEach(NDArray::close);
-    }
-
-    private NDArray gather(Map<String, NDArray> views, NDArray old) {
-        List<NDArray> parts = new ArrayList<>(names.size());
-        for (String name : names) {
-            parts.add(views.get(name).reshape(-1));
-        }
-        NDArray flat = NDArrays.concat(new NDList(parts), 0);
-        flat.attach(manager);
-        for (NDArray p : parts) {
-            p.close();
-        }
-        old.close();
-        return flat;
     }
 
     @Override

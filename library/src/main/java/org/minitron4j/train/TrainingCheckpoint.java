@@ -166,7 +166,7 @@ final class TrainingCheckpoint {
                     copyInto(st, "adam_v/" + name, adam.secondMoments().get(name));
                 }
             }
-            adam.restoreStepCount(s.get("optimizer_step").asLong());
+            adam.resumeAt(s.get("optimizer_step").asLong());
             for (JsonNode r : s.get("log")) {
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> it = r.get("values").fields(); it.hasNext(); ) {

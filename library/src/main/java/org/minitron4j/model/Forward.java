@@ -211,9 +211,11 @@ public final class Forward {
             v = kv[1];
         }
         long tk = k.getShape().get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
+        // scaled and masked in place: the product's output is not saved for the backward pass, and the two score-sized
+        // temporaries an out-of-place mul and add would allocate (and page-fault in) are not needed
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
         if (layout.mask() != null) {
-            scores = scores.reshape(b, nkv, g, t, tk).add(layout.mask()).reshape(b, nkv, (long) g * t, tk);
+            scores.reshape(b, nkv, g, t, tk).addi(layout.mask()); // a view: adds into scores
         }
         NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·T, hd)
                 .reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd); // (B, T, heads·hd)

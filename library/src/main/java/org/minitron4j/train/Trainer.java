@@ -209,7 +209,7 @@ public final class Trainer {
         int n = grads.size();
         NDList maxima = new NDList(n);
         for (NDArray g : grads) {
-            maxima.add(g.abs().max());
+            maxima.add(g.max().maximum(g.min().neg())); // max |g| from two reductions, without an |g| copy of the tensor
         }
         float[] max = NDArrays.stack(maxima).toFloatArray();
         NDList sums = new NDList(n);

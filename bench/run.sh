@@ -106,18 +106,20 @@ if has load; then
   for r in $(seq "$REPS"); do DIRECT=6g java_bench 2g load dir=$CK; py_bench load dir=$CK; done
 fi
 
-if has sharing; then   # (f) one distillation run alone, then two identical runs started together; passive and default waits
+if has sharing; then   # (f) one distillation run alone, then two identical runs started together, for each way of waiting
   F=$OUT/sharing; mkdir -p "$F"
   $JAVA $JOPTS -jar $JAR prune --model datasets/tinyworld-teacher --ranking magnitude --ffn 256 --out "$F/student" > /dev/null 2>> "$OUT/java.log"
-  distill_run() {   # wait policy (PASSIVE, or default: OpenMP's own), output name: training seconds, from --json
-    local policy=(env -u OMP_WAIT_POLICY); [ "$1" = PASSIVE ] && policy=(env OMP_WAIT_POLICY=PASSIVE)
+  distill_run() {   # waiting (short: the launcher's GOMP_SPINCOUNT; PASSIVE; default: OpenMP's own), output name
+    local policy=(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT)
+    [ "$1" = PASSIVE ] && policy=(env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=PASSIVE)
+    [ "$1" = short ] && policy=(env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=5000)
     "${policy[@]}" $JAVA $JOPTS -jar $JAR distill --teacher datasets/tinyworld-teacher --student "$F/student" \
       --data datasets/tinyworld/calibration.txt --tokens 49152 --batch-size 16 --seq-len 128 --lr 5e-4 --seed 1 \
       --out "$F/$2" --overwrite --json 2>> "$OUT/java.log" | tail -1 > "$F/$2.json"
   }
   row() { echo "{\"bench\":\"sharing\",\"side\":\"minitron4j\",\"wait\":\"$1\",\"situation\":\"$2\",\"seconds\":$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$F/$3.json"),\"load_avg\":$(cut -d' ' -f1 /proc/loadavg)}" | tee -a "$RES"; }
   for r in $(seq "$REPS"); do
-    for policy in PASSIVE default; do
+    for policy in short PASSIVE default; do
       distill_run $policy alone; row $policy alone alone
       distill_run $policy a & distill_run $policy b & wait
       row $policy together a; row $policy together b

@@ -131,7 +131,7 @@ else
   "display_name": "Kotlin (minitron4j)",
   "language": "kotlin",
   "interrupt_mode": "message",
-  "env": {"OMP_WAIT_POLICY": "PASSIVE"},
+  "env": {"GOMP_SPINCOUNT": "5000"},
   "argv": [
     "java", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", $SPARK_OPTS
     "-Dlogback.configurationFile={resource_dir}/logback.xml",

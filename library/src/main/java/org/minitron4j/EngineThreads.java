@@ -15,14 +15,19 @@ import java.util.Optional;
  * one per core; one inter-op thread. The count is not lowered when the machine is busy: matrix products may add in a
  * different order with another thread count, and a run is meant to give the same bits wherever it is repeated (run
  * records replay with the recorded count). What keeps two jobs on one machine from slowing each other down far more
- * than their share of the cores is OpenMP's passive waiting ({@code OMP_WAIT_POLICY=PASSIVE}: an idle PyTorch thread
- * sleeps instead of spinning on a core another job needs), which the {@code ./minitron4j} launcher and the notebook
- * kernel set before libtorch loads; it has to be in the environment of the process, so Java code cannot set it.
+ * than their share of the cores is a short wait of OpenMP's idle threads ({@code GOMP_SPINCOUNT=5000}: an idle PyTorch
+ * thread spins long enough to bridge the gap between two operations, then sleeps instead of spinning on a core another
+ * job needs; OpenMP's default spins 60 times longer, and passive waiting, which never spins, makes a run on a quiet
+ * machine with fast matrix products take about 20% longer), which the {@code ./minitron4j} launcher, the notebook kernel
+ * and Spark executors set before libtorch loads; it has to be in the environment of the process, so Java code cannot
+ * set it.
  */
 public final class EngineThreads {
     /** The environment variable that sets PyTorch's intra-op thread count. */
     public static final String ENV = "MINITRON4J_THREADS";
     private static final String THREADS = "ai.djl.pytorch.num_threads", INTEROP = "ai.djl.pytorch.num_interop_threads";
+    /** libtorch's OpenMP (libgomp) setting for how long an idle thread spins before it sleeps, and the value we set. */
+    public static final String SPIN_ENV = "GOMP_SPINCOUNT", SPIN_COUNT = "5000";
 
     private EngineThreads() {
     }
@@ -63,20 +68,21 @@ public final class EngineThreads {
 
     /**
      * A one-line warning when other processes kept more than half a core busy during a short sample (100 ms of
-     * /proc/stat, this process's own time taken out), or when OpenMP threads spin while waiting; empty on a quiet
-     * machine, or where /proc cannot be read.
+     * /proc/stat, this process's own time taken out), with advice when OpenMP's idle threads spin long (neither
+     * {@code GOMP_SPINCOUNT} nor passive waiting set); empty on a quiet machine, or where /proc cannot be read.
      */
     public static Optional<String> sharingWarning() {
         double others = busyCoresOfOtherProcesses(100);
         String policy = System.getenv("OMP_WAIT_POLICY");
-        boolean passive = policy != null && policy.strip().equalsIgnoreCase("passive");
+        boolean waitsBriefly = (policy != null && policy.strip().equalsIgnoreCase("passive")) || System.getenv(SPIN_ENV) != null;
         if (!(others > 0.5)) {
             return Optional.empty();
         }
         int cores = Runtime.getRuntime().availableProcessors();
         return Optional.of(String.format(Locale.ROOT, "minitron4j: other processes keep %.1f of the %d cores busy, so this"
                 + " run gets its share of the machine and takes longer%s (PyTorch threads: %s; %s sets them)", others, cores,
-                passive ? "" : "; OMP_WAIT_POLICY=PASSIVE (set by ./minitron4j and the notebook kernel) avoids much worse",
+                waitsBriefly ? "" : "; " + SPIN_ENV + "=" + SPIN_COUNT + " (set by ./minitron4j and the notebook kernel) avoids"
+                        + " much worse",
                 System.getProperty(THREADS, String.valueOf(cores)), ENV));
     }
 

@@ -10,6 +10,16 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class EngineThreadsTest {
+    /** The launcher and the notebook kernel set the same short spin as Spark executors get (tests run in library/). */
+    @Test
+    void launcherAndKernelSetTheSameSpinCount() throws Exception {
+        String spin = EngineThreads.SPIN_ENV;
+        assertTrue(Files.readString(Path.of("..", "minitron4j")).contains("export " + spin + "=\"${" + spin + ":-"
+                + EngineThreads.SPIN_COUNT + "}\""));
+        assertTrue(Files.readString(Path.of("..", "notebooks", "run-notebooks.sh"))
+                .contains("\"env\": {\"" + spin + "\": \"" + EngineThreads.SPIN_COUNT + "\"}"));
+    }
+
     @Test
     void threadCountsParseOrNameTheVariable() {
         assertEquals(3, EngineThreads.parse(" 3 "));

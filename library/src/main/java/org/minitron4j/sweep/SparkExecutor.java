@@ -11,6 +11,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
+import org.minitron4j.EngineThreads;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.experiment.Runs;
 
@@ -36,7 +37,7 @@ final class SparkExecutor implements SweepExecutor {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
         } else {
             conf.setJars(jars().toArray(String[]::new))
-                    .setExecutorEnv("OMP_WAIT_POLICY", "PASSIVE")
+                    .setExecutorEnv(EngineThreads.SPIN_ENV, EngineThreads.SPIN_COUNT)
                     .set("spark.executor.extraJavaOptions", "-Dai.djl.offline=true");
         }
         try {

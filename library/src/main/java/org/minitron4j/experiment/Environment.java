@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param engine        the engine DJL runs on, e.g. "PyTorch 2.7.1"
  * @param java          {@code java.version} and vendor
  * @param os            operating system name, version and architecture
- * @param cpu           the CPU's model and the vector instruction set libtorch's kernels use ({@link #cpu()}); empty in
- *                      records made before it was recorded
+ * @param cpu           the CPU's model and the vector instruction set libtorch's kernels use ({@link #thisCpu()});
+ *                      empty in records made before it was recorded
  * @param cores         {@code Runtime.availableProcessors()}
  * @param threads       PyTorch intra-op threads ({@code ai.djl.pytorch.num_threads}, empty when unset)
  * @param interopThreads PyTorch inter-op threads ({@code ai.djl.pytorch.num_interop_threads})

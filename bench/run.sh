@@ -109,10 +109,11 @@ fi
 if has sharing; then   # (f) one distillation run alone, then two identical runs started together, for each way of waiting
   F=$OUT/sharing; mkdir -p "$F"
   $JAVA $JOPTS -jar $JAR prune --model datasets/tinyworld-teacher --ranking magnitude --ffn 256 --out "$F/student" > /dev/null 2>> "$OUT/java.log"
+  SPIN=$(sed -n 's/.*GOMP_SPINCOUNT:-\([0-9]*\).*/\1/p' minitron4j)   # the launcher's own setting
   distill_run() {   # waiting (short: the launcher's GOMP_SPINCOUNT; PASSIVE; default: OpenMP's own), output name
     local policy=(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT)
     [ "$1" = PASSIVE ] && policy=(env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=PASSIVE)
-    [ "$1" = short ] && policy=(env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=5000)
+    [ "$1" = short ] && policy=(env -u OMP_WAIT_POLICY GOMP_SPINCOUNT="$SPIN")
     "${policy[@]}" $JAVA $JOPTS -jar $JAR distill --teacher datasets/tinyworld-teacher --student "$F/student" \
       --data datasets/tinyworld/calibration.txt --tokens 49152 --batch-size 16 --seq-len 128 --lr 5e-4 --seed 1 \
       --out "$F/$2" --overwrite --json 2>> "$OUT/java.log" | tail -1 > "$F/$2.json"

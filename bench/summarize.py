@@ -255,7 +255,8 @@ if sh_rows:
     P("| waiting | alone: median s (min–max) | together: median s (min–max) | together / alone | n | load avg |")
     P("|---|---:|---:|---:|---:|---:|")
     ratios = {}
-    for wait in ("short", "PASSIVE", "default"):
+    labels = {"short": "the launcher's short spin", "PASSIVE": "passive waiting", "default": "OpenMP's default"}
+    for wait in labels:
         alone = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "alone"]
         both = [r["seconds"] for r in sh_rows if r["wait"] == wait and r["situation"] == "together"]
         if not alone or not both:
@@ -263,19 +264,18 @@ if sh_rows:
         ma, la, ha = stats(alone)
         mb, lb, hb = stats(both)
         ratios[wait] = (ma, mb, max(both) / ma)
-        P(f"| {dict(short='short spin', PASSIVE='passive', default='default')[wait]} | {fmt(ma, 2)} ({fmt(la, 2)}–{fmt(ha, 2)}) | {fmt(mb, 2)} ({fmt(lb, 2)}–{fmt(hb, 2)}) | "
+        P(f"| {labels[wait]} | {fmt(ma, 2)} ({fmt(la, 2)}–{fmt(ha, 2)}) | {fmt(mb, 2)} ({fmt(lb, 2)}–{fmt(hb, 2)}) | "
           f"{mb / ma:.2f}× | {len(alone)} + {len(both)} | "
           f"{statistics.median(r['load_avg'] for r in sh_rows if r['wait'] == wait):.2f} |")
     P("")
-    names = {"short": "the launcher's short spin", "PASSIVE": "passive waiting"}
     for wait in ("short", "PASSIVE"):
         if wait in ratios:
             ma, mb, worst = ratios[wait]
-            P(f"- {names[wait]}: each of two runs together within 2.5× of one alone: "
+            P(f"- {labels[wait]}: each of two runs together within 2.5× of one alone: "
               f"{'**met**' if worst <= 2.5 else '**missed**'} (slowest together / median alone = {worst:.2f}×)")
         if wait in ratios and "default" in ratios:
             drop = ratios[wait][0] / ratios["default"][0] - 1
-            P(f"- {names[wait]}: quiet-machine speed vs OpenMP's default: {'**met**' if drop <= 0.05 else '**missed**'} "
+            P(f"- {labels[wait]}: quiet-machine speed vs OpenMP's default: {'**met**' if drop <= 0.05 else '**missed**'} "
               f"(alone {ratios[wait][0]:.2f} s vs {ratios['default'][0]:.2f} s: {100 * drop:+.1f}% time, target ≤ +5%)")
     P("")
 

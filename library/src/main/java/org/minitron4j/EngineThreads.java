@@ -34,12 +34,13 @@ public final class EngineThreads {
 
     /**
      * Sets the thread properties that are not set yet (before the first tensor operation; later calls change nothing
-     * the engine already read).
+     * the engine already read), and {@link NativeMemory}'s malloc settings.
      *
      * @return whether the intra-op count was chosen here (neither the environment variable nor the property gave it)
      * @throws InvalidInputException if {@code MINITRON4J_THREADS} is not a positive integer
      */
     public static boolean configure() {
+        NativeMemory.configure();
         boolean chosen = false;
         String env = System.getenv(ENV);
         if (env != null && !env.isBlank()) {

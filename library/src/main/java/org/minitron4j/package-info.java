@@ -7,8 +7,8 @@
  * {@code tinyworld} (a synthetic corpus and tasks), {@code demo}, {@code notebook} and {@code cli}. This package holds
  * what they share: {@link org.minitron4j.InvalidInputException}, {@link org.minitron4j.Progress},
  * {@link org.minitron4j.OutputFolder} (the claim every call that writes a folder makes),
- * {@link org.minitron4j.JsonMappers} (every JSON mapper) and {@link org.minitron4j.EngineThreads} (PyTorch's thread
- * settings).
+ * {@link org.minitron4j.JsonMappers} (every JSON mapper), {@link org.minitron4j.EngineThreads} (PyTorch's thread
+ * settings) and {@link org.minitron4j.NativeMemory} (glibc's malloc settings for libtorch's temporaries).
  */
 @NullMarked
 package org.minitron4j;

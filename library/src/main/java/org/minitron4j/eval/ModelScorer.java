@@ -75,7 +75,8 @@ public final class ModelScorer implements LoglikelihoodScorer {
             int size = Math.max(1, Math.min(rows.size() - done, maxBatchTokens / Math.max(1, longest)));
             List<PrefixPacking.Row> batch = rows.subList(done, done + size);
             batches.add(batch);
-            ids.add(PrefixPacking.batch(batch, inputs, longest));
+            TokenBatch packed = PrefixPacking.batch(batch, inputs, longest);
+            ids.add(new TokenBatch(packed.ids(), packed.packing(), scoredColumns(batch, inputs, continuation)));
             done += size;
         }
         Loglikelihood[] out = new Loglikelihood[n];
@@ -105,33 +106,63 @@ public final class ModelScorer implements LoglikelihoodScorer {
     }
 
     /**
-     * Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, T, d]), into
-     * {@code out} at every request of each member.
+     * The columns of each row that predict a continuation token, in the order of its members and their tokens, the
+     * shorter rows padded with their first column: [B][Q], Q the most any row has. Only these tokens' outputs are
+     * computed in the last layer and scored (with a real vocabulary the logits of every position would dwarf the rest).
+     */
+    private static int[][] scoredColumns(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation) {
+        int[][] columns = new int[batch.size()][];
+        int q = 0;
+        for (int r = 0; r < batch.size(); r++) {
+            PrefixPacking.Row row = batch.get(r);
+            int n = 0;
+            for (PrefixPacking.Member m : row.members()) {
+                n += continuation[m.requests()[0]];
+            }
+            columns[r] = new int[n];
+            int k = 0;
+            for (PrefixPacking.Member m : row.members()) {
+                int len = inputs[m.requests()[0]].length, cont = continuation[m.requests()[0]];
+                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
+                for (int t = len - 1 - cont; t < len - 1; t++) {
+                    columns[r][k++] = row.column(m, t);
+                }
+            }
+            q = Math.max(q, n);
+        }
+        for (int r = 0; r < columns.length; r++) {
+            int n = columns[r].length;
+            columns[r] = Arrays.copyOf(columns[r], q);
+            Arrays.fill(columns[r], n, q, columns[r][0]);
+        }
+        return columns;
+    }
+
+    /**
+     * Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, Q, d] of the
+     * {@link #scoredColumns}), into {@code out} at every request of each member.
      */
     private static void scoreBatch(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation, Loglikelihood[] out,
                                    Forward f) {
-        NDArray hidden = f.hidden(); // (B, T, d)
+        NDArray hidden = f.hidden(); // (B, Q, d)
         NDManager scope = hidden.getManager();
         int width = (int) hidden.getShape().get(1);
-        // Only the continuation positions are scored: the LM head, softmax and argmax run on those rows alone (with a
-        // real vocabulary the logits of every position would dwarf the rest of the batch).
         int scored = 0;
         for (PrefixPacking.Row row : batch) {
             for (PrefixPacking.Member m : row.members()) {
                 scored += continuation[m.requests()[0]];
             }
         }
-        long[] flat = new long[scored]; // flat position r·width + t in the batch's hidden states
+        long[] flat = new long[scored]; // flat index r·Q + k in the batch's hidden states
         int[] wanted = new int[scored];
         int k = 0;
         for (int r = 0; r < batch.size(); r++) {
-            PrefixPacking.Row row = batch.get(r);
-            for (PrefixPacking.Member m : row.members()) {
+            int j = 0;
+            for (PrefixPacking.Member m : batch.get(r).members()) {
                 int[] seq = inputs[m.requests()[0]];
                 int len = seq.length, cont = continuation[m.requests()[0]];
-                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
-                for (int t = len - 1 - cont; t < len - 1; t++, k++) {
-                    flat[k] = (long) r * width + row.column(m, t);
+                for (int t = len - 1 - cont; t < len - 1; t++, k++, j++) {
+                    flat[k] = (long) r * width + j;
                     wanted[k] = seq[t + 1];
                 }
             }

@@ -55,18 +55,27 @@ public final class Forward {
     /** What a forward pass records and skips; immutable, built with the {@code with…} methods from {@link #options()}. */
     @RecordBuilder
     public record Options(Capture capture, Set<Integer> skipLayers, @Nullable KvCache cache, boolean computeLogits,
-                          @Nullable PackedRows packing) implements ForwardOptionsBuilder.With {
+                          @Nullable PackedRows packing, int @Nullable [][] outputs) implements ForwardOptionsBuilder.With {
         public Options {
             skipLayers = Set.copyOf(skipLayers);
+            if (outputs != null && (cache != null || !capture.isEmpty())) {
+                throw new IllegalArgumentException("selected outputs take no KV cache and no captures");
+            }
         }
 
         /** Layers to bypass (the residual stream passes through unchanged), as if they were removed. */
         public Options withSkippedLayers(Set<Integer> layers) { return withSkipLayers(layers); }
         /** Skips the LM head, e.g. for a calibration pass that only needs activations. */
         public Options withoutLogits() { return withComputeLogits(false); }
+        /**
+         * Only the final hidden states (and logits) of these columns [B][Q] of each row are wanted: the last layer then
+         * computes its queries, attention output and MLP for those tokens alone, and {@link #hidden()} is [B, Q, d].
+         * A scorer that reads a few positions of each row saves most of a layer. Null: every token.
+         */
+        public Options withOutputsAt(int @Nullable [][] columns) { return withOutputs(columns); }
     }
 
-    private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true, null);
+    private static final Options DEFAULT = new Options(Capture.none(), Set.of(), null, true, null, null);
 
     public static Options options() {
         return DEFAULT;
@@ -81,13 +90,17 @@ public final class Forward {
         Model.checkTokens(c, ids);
         Model.checkLayers(c, o.skipLayers());
         Activations acts = new Activations();
-        AttentionLayout layout = AttentionLayout.of(ids.getManager(), ids.getShape().get(1), past, o.packing());
+        AttentionLayout layout = AttentionLayout.of(ids.getManager(), ids.getShape().get(1), past, o.packing(), o.outputs());
         Model.checkPositions(c, layout.length());
         NDArray x = embedInput(c, m, ids, layout);
+        int last = lastLayer(c, o.skipLayers());
         for (int l = 0; l < c.numLayers(); l++) {
             if (!o.skipLayers().contains(l)) {
-                x = layer(c, m, rope, l, x, layout, o.cache(), o.capture(), acts);
+                x = layer(c, m, rope, l, x, layout, l == last, o.cache(), o.capture(), acts);
             }
+        }
+        if (last < 0 && layout.outputs() != null) {
+            x = layout.outputs().select(x);
         }
         Forward out = output(c, m, x, o.computeLogits(), o.capture(), acts);
         if (o.cache() != null) {
@@ -108,6 +121,16 @@ public final class Forward {
         return x;
     }
 
+    /** The last layer a pass computes (-1 when every layer is skipped): the one that makes the final hidden states. */
+    static int lastLayer(ModelConfig c, Set<Integer> skipLayers) {
+        for (int l = c.numLayers() - 1; l >= 0; l--) {
+            if (!skipLayers.contains(l)) {
+                return l;
+            }
+        }
+        return -1;
+    }
+
     /**
      * Decoder layer {@code l}: x [B, T, d] → x + attention + MLP, recording what {@code cap} asks for into {@code acts}.
      * The result and the captures belong to the caller's scope; the layer's temporaries are freed when it ends instead
@@ -115,14 +138,17 @@ public final class Forward {
      * in afresh). Autograd keeps what the backward pass needs alive in libtorch.
      *
      * @param layout the tokens' positions and attention mask
+     * @param last   whether this is the pass's last layer: then only the layout's wanted outputs are computed, [B, Q, d]
      */
     static NDArray layer(ModelConfig c, Weights w, @Nullable Rope rope, int l, NDArray x, AttentionLayout layout,
-                         @Nullable KvCache cache, Capture cap, Activations acts) {
+                         boolean last, @Nullable KvCache cache, Capture cap, Activations acts) {
         try (NDScope layer = new NDScope()) {
             record(acts, cap, Site.BLOCK_INPUT, l, x);
             NDArray h = norm(c, w, WeightNames.attnNorm(l), x);
             record(acts, cap, Site.ATTN_NORM, l, h);
-            x = x.add(attention(c, w, rope, l, h, layout, cache, cap, acts));
+            AttentionLayout.Outputs only = last ? layout.outputs() : null;
+            NDArray residual = only == null ? x : only.select(x);
+            x = residual.add(attention(c, w, rope, l, h, layout, only, cache, cap, acts));
             NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x);
             record(acts, cap, Site.MLP_NORM, l, h2);
             x = x.add(mlp(c, w, l, h2, cap, acts));
@@ -187,21 +213,26 @@ public final class Forward {
         }
     }
 
+    /** Self-attention of h [B, T, d]; the queries are every token, or only the wanted outputs ({@code only}, [B, Q]). */
     private static NDArray attention(ModelConfig c, Weights m, @Nullable Rope rope, int l, NDArray h,
-                                     AttentionLayout layout, @Nullable KvCache cache, Capture cap, Activations acts) {
+                                     AttentionLayout layout, AttentionLayout.@Nullable Outputs only,
+                                     @Nullable KvCache cache, Capture cap, Activations acts) {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
-        NDArray q = linear(h, m.weight(WeightNames.q(l) + ".weight"), bias(m, WeightNames.q(l), c.attentionBias()))
-                .reshape(b, t, nh, hd);
+        AttentionLayout queries = only == null ? layout : layout.ofOutputs();
+        NDArray hq = only == null ? h : only.select(h);
+        long tq = hq.getShape().get(1);
+        NDArray q = linear(hq, m.weight(WeightNames.q(l) + ".weight"), bias(m, WeightNames.q(l), c.attentionBias()))
+                .reshape(b, tq, nh, hd);
         NDArray k = linear(h, m.weight(WeightNames.k(l) + ".weight"), bias(m, WeightNames.k(l), c.attentionBias()))
                 .reshape(b, t, nkv, hd);
         NDArray v = linear(h, m.weight(WeightNames.v(l) + ".weight"), bias(m, WeightNames.v(l), c.attentionBias()))
                 .reshape(b, t, nkv, hd);
         if (rope != null) {
-            q = rope.apply(q, layout);
+            q = rope.apply(q, queries);
             k = rope.apply(k, layout);
         }
-        q = q.transpose(0, 2, 1, 3).reshape(b, nkv, (long) g * t, hd); // (B, kv, g·T, hd): query head j·g+r → group j
+        q = q.transpose(0, 2, 1, 3).reshape(b, nkv, (long) g * tq, hd); // (B, kv, g·T, hd): query head j·g+r → group j
         k = k.transpose(0, 2, 1, 3); // (B, kv, T, hd)
         v = v.transpose(0, 2, 1, 3);
         if (cache != null) {
@@ -213,12 +244,12 @@ public final class Forward {
         long tk = k.getShape().get(2);
         // scaled and masked in place: the product's output is not saved for the backward pass, and the two score-sized
         // temporaries an out-of-place mul and add would allocate (and page-fault in) are not needed
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·T, Tk)
-        if (layout.mask() != null) {
-            scores.reshape(b, nkv, g, t, tk).addi(layout.mask()); // a view: adds into scores
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·Tq, Tk)
+        if (queries.mask() != null) {
+            scores.reshape(b, nkv, g, tq, tk).addi(queries.mask()); // a view: adds into scores
         }
-        NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·T, hd)
-                .reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b, t, (long) nh * hd); // (B, T, heads·hd)
+        NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·Tq, hd)
+                .reshape(b, nh, tq, hd).transpose(0, 2, 1, 3).reshape(b, tq, (long) nh * hd); // (B, Tq, heads·hd)
         record(acts, cap, Site.HEAD_OUTPUT, l, out);
         return linear(out, m.weight(WeightNames.o(l) + ".weight"), bias(m, WeightNames.o(l), c.attentionOutputBias()));
     }

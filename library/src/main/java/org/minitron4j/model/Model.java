@@ -180,7 +180,7 @@ public final class Model implements Transformer, Weights, AutoCloseable, HtmlRen
         for (int b = 0; b < batches.size(); b++) {
             try (NDManager scope = manager.newSubManager()) {
                 TokenBatch batch = batches.get(b);
-                Forward f = forward(scope.create(batch.ids()), options.withPacking(batch.packing()));
+                Forward f = forward(scope.create(batch.ids()), options.withPacking(batch.packing()).withOutputsAt(batch.outputs()));
                 for (int l = 0; l < config.numLayers(); l++) {
                     if (!options.skipLayers().contains(l)) {
                         listener.layer(l, b, f.activations());

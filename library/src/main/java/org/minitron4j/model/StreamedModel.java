@@ -146,6 +146,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                     ids.close();
                 }
             }
+            int last = Forward.lastLayer(config, options.skipLayers());
             for (int l = 0; l < layers; l++) {
                 progress.update(l, String.format(Locale.ROOT, "layer %d of %d", l + 1, layers));
                 if (options.skipLayers().contains(l)) {
@@ -156,7 +157,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                         Activations acts = new Activations();
                         NDArray in = x[b - from];
                         AttentionLayout layout = layout(scope, batches.get(b));
-                        x[b - from] = Forward.layer(config, w, rope, l, in, layout, null, options.capture(), acts);
+                        x[b - from] = Forward.layer(config, w, rope, l, in, layout, l == last, null, options.capture(), acts);
                         listener.layer(l, b, acts);
                         for (NDArray a : acts.all().values()) {
                             if (a != x[b - from] && a != in) {
@@ -173,6 +174,11 @@ public final class StreamedModel implements Transformer, AutoCloseable {
                 for (int b = from; b < to; b++) {
                     try (NDManager out = scope.newSubManager()) {
                         NDArray h = x[b - from];
+                        if (last < 0 && batches.get(b).outputs() != null) { // no layer selected the wanted outputs
+                            try (AttentionLayout layout = layout(scope, batches.get(b))) {
+                                h = layout.outputs().select(h);
+                            }
+                        }
                         h.attach(out);
                         Activations acts = new Activations();
                         listener.output(b, Forward.output(config, w, h, options.computeLogits(), options.capture(), acts));
@@ -184,7 +190,7 @@ public final class StreamedModel implements Transformer, AutoCloseable {
     }
 
     private static AttentionLayout layout(NDManager scope, TokenBatch batch) {
-        return AttentionLayout.of(scope, batch.length(), 0, batch.packing());
+        return AttentionLayout.of(scope, batch.length(), 0, batch.packing(), batch.outputs());
     }
 
     /** The tensors of the layout whose names pass {@code which}, read (and converted to f32) into a manager of their own. */

@@ -4,8 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** One batch of a {@link Transformer#passBatches pass}: token ids [B][T], and their packing when rows share prefixes. */
-public record TokenBatch(int[][] ids, @Nullable PackedRows packing) {
+/**
+ * One batch of a {@link Transformer#passBatches pass}: token ids [B][T], their packing when rows share prefixes, and the
+ * columns [B][Q] of each row whose final hidden states are wanted when not all are ({@link Forward.Options#withOutputsAt}).
+ */
+public record TokenBatch(int[][] ids, @Nullable PackedRows packing, int @Nullable [][] outputs) {
+
+    /** A batch whose every token's output is wanted. */
+    public TokenBatch(int[][] ids, @Nullable PackedRows packing) {
+        this(ids, packing, null);
+    }
 
     /** Batches of plain sequences (one sequence per row, positions 0..T-1, causal attention). */
     public static List<TokenBatch> plain(List<int[][]> batches) {

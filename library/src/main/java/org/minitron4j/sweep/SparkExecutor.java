@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.minitron4j.EngineThreads;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.NativeMemory;
 import org.minitron4j.experiment.Runs;
 
 /**
@@ -63,6 +64,7 @@ final class SparkExecutor implements SweepExecutor {
         @Override
         public StepOutcome call(StepTask task) {
             SparkEnv env = SparkEnv.get();
+            NativeMemory.configure(); // the executor JVM's malloc settings, as the launcher's JVM has them
             return StepRunner.run(task, "spark executor " + (env == null ? "?" : env.executorId()));
         }
     }

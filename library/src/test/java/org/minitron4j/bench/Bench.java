@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.minitron4j.EngineThreads;
 import org.minitron4j.Progress;
 import org.minitron4j.checkpoint.DType;
 import org.minitron4j.checkpoint.SafeTensorsWriter;
@@ -69,6 +70,7 @@ public final class Bench {
             String[] kv = argv[i].split("=", 2);
             a.put(kv[0], kv[1]);
         }
+        EngineThreads.configure(); // the process settings the launcher and the notebook kernel make (threads, malloc)
         Device dev = "gpu".equals(a.getOrDefault("device", "cpu")) ? Device.gpu() : Device.cpu();
         ObjectNode out = JSON.createObjectNode();
         out.put("bench", argv[0]).put("side", "minitron4j").put("device", dev.toString());

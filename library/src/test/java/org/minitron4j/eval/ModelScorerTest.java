@@ -32,6 +32,15 @@ class ModelScorerTest {
                 int[] cont = rng.ints(1 + rng.nextInt(4), 0, 30).toArray();
                 requests.add(new LoglikelihoodRequest(ctx, cont));
             }
+            // requests sharing a context prefix (packed into one row, only the scored tokens through the last layer),
+            // and one request twice
+            int[] prefix = rng.ints(6, 0, 30).toArray();
+            for (int i = 0; i < 4; i++) {
+                int[] ctx = java.util.stream.IntStream.concat(java.util.Arrays.stream(prefix),
+                        rng.ints(1 + rng.nextInt(3), 0, 30)).toArray();
+                requests.add(new LoglikelihoodRequest(ctx, rng.ints(1 + rng.nextInt(3), 0, 30).toArray()));
+            }
+            requests.add(requests.get(10));
             List<Loglikelihood> batched = new ModelScorer(model, 24, org.minitron4j.Progress.NONE).score(requests);
             for (int i = 0; i < requests.size(); i++) {
                 LoglikelihoodRequest r = requests.get(i);

@@ -2,6 +2,7 @@ package org.minitron4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -11,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,58 @@ class ForwardTest {
             assertArrayEquals(a.get(Site.BLOCK_OUTPUT, 0).toFloatArray(), a.get(Site.BLOCK_INPUT, 1).toFloatArray());
             assertArrayEquals(f.hidden().toFloatArray(), a.get(Site.FINAL_NORM, 2).toFloatArray());
             assertTrue(model.forward(ids(scope, new int[][] {{1}}), Forward.options()).activations().all().isEmpty());
+        }
+    }
+
+    /** The wanted tokens' rows of a full pass's [B, T, …] output: [B, Q, …]. */
+    private static float[] rowsOf(NDArray full, int[][] columns) {
+        long b = full.getShape().get(0), t = full.getShape().get(1), w = full.getShape().get(2);
+        float[] all = full.toFloatArray();
+        float[] out = new float[(int) (b * columns[0].length * w)];
+        int k = 0;
+        for (int r = 0; r < b; r++) {
+            for (int c : columns[r]) {
+                System.arraycopy(all, (int) ((r * t + c) * w), out, k, (int) w);
+                k += (int) w;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Only the wanted outputs (the last computed layer runs its queries, attention output and MLP on those tokens
+     * alone) give the full pass's hidden states and logits there: plain rows, packed rows, the last layer skipped, and
+     * every layer skipped.
+     */
+    @Test
+    void onlyTheWantedOutputsEqualTheFullPassThere() {
+        int[][] rows = {{3, 9, 4, 1, 5, 9, 2}, {6, 5, 3, 5, 8, 9, 7}};
+        int[][] columns = {{6, 2, 0}, {3, 3, 5}};
+        // row 0: a prefix of 3 tokens, then branches of 2 and 2; row 1: plain (one branch)
+        PackedRows packing = new PackedRows(new int[][] {{0, 1, 2, 3, 4, 3, 4}, {0, 1, 2, 3, 4, 5, 6}},
+                new int[][] {{0, 0, 0, 1, 1, 2, 2}, {0, 0, 0, 0, 0, 0, 0}});
+        try (Model model = Model.random(GQA, Device.cpu(), 5); NDManager scope = NDManager.newBaseManager()) {
+            for (PackedRows p : new PackedRows[] {null, packing}) {
+                for (Set<Integer> skip : List.of(Set.<Integer>of(), Set.of(1), Set.of(0, 1))) {
+                    Forward.Options o = Forward.options().withSkippedLayers(skip).withPacking(p);
+                    Forward full = model.forward(ids(scope, rows), o);
+                    Forward only = model.forward(ids(scope, rows), o.withOutputsAt(columns));
+                    String what = (p == null ? "plain" : "packed") + ", skipping " + skip;
+                    assertEquals(new Shape(2, 3, GQA.hiddenSize()), only.hidden().getShape(), what);
+                    float[] want = rowsOf(full.hidden(), columns), got = only.hidden().toFloatArray();
+                    float[] wantLogits = rowsOf(full.logits(), columns), gotLogits = only.logits().toFloatArray();
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 1e-5, what + ": hidden " + i);
+                    }
+                    for (int i = 0; i < wantLogits.length; i++) {
+                        assertEquals(wantLogits[i], gotLogits[i], 1e-5, what + ": logit " + i);
+                    }
+                }
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> Forward.options().withCapture(Capture.of(Site.MLP_NORM)).withOutputsAt(columns));
+            assertThrows(IllegalArgumentException.class, () -> model.forward(ids(scope, rows),
+                    Forward.options().withOutputsAt(new int[][] {{7}, {0}})), "a column past the row");
         }
     }
 }

@@ -24,6 +24,9 @@ import org.minitron4j.InvalidInputException;
 import org.minitron4j.Progress;
 import org.minitron4j.checkpoint.DType;
 import org.minitron4j.eval.LmLoss;
+import org.minitron4j.eval.Loglikelihood;
+import org.minitron4j.eval.LoglikelihoodRequest;
+import org.minitron4j.eval.ModelScorer;
 import org.minitron4j.importance.ActivationStats;
 import org.minitron4j.importance.Calibration;
 import org.minitron4j.importance.CalibrationOptions;
@@ -175,5 +178,28 @@ class StreamedModelTest {
         Path gpt2 = ReferenceParityTest.FIXTURES.resolve("gpt2");
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> StreamedModel.open(gpt2, Device.cpu(), BUDGET));
         assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("Llama-family"), e.getMessage());
+    }
+
+    /** Scoring reads only the scored tokens' outputs; streamed, it gives the in-memory model's log-likelihoods. */
+    @Test
+    void scoringOnlyTheScoredTokensStreamsAsInMemory() throws IOException {
+        Path dir = ReferenceParityTest.FIXTURES.resolve("llama");
+        try (Model model = Checkpoints.load(dir, Device.cpu());
+             StreamedModel streamed = StreamedModel.open(dir, Device.cpu(), BUDGET)) {
+            int vocab = model.config().vocabSize();
+            int[] prefix = tokens(12, vocab, 3);
+            List<LoglikelihoodRequest> requests = new ArrayList<>();
+            for (int i = 0; i < 6; i++) { // pairs share the prefix (packed rows); the rest stand alone
+                int[] tail = tokens(2 + i, vocab, 10 + i);
+                int[] ctx = i % 2 == 0 ? tail : java.util.stream.IntStream.concat(Arrays.stream(prefix), Arrays.stream(tail)).toArray();
+                requests.add(new LoglikelihoodRequest(ctx, tokens(1 + i % 3, vocab, 20 + i)));
+            }
+            List<Loglikelihood> a = new ModelScorer(model, 64, Progress.NONE).score(requests);
+            List<Loglikelihood> b = new ModelScorer(streamed, 64, Progress.NONE).score(requests);
+            for (int i = 0; i < requests.size(); i++) {
+                assertEquals(a.get(i).logProb(), b.get(i).logProb(), 0.0, "request " + i);
+                assertEquals(a.get(i).greedy(), b.get(i).greedy(), "request " + i);
+            }
+        }
     }
 }

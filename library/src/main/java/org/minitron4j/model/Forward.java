@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -148,14 +149,23 @@ public final class Forward {
             record(acts, cap, Site.ATTN_NORM, l, h);
             AttentionLayout.Outputs only = last ? layout.outputs() : null;
             NDArray residual = only == null ? x : only.select(x);
-            x = residual.add(attention(c, w, rope, l, h, layout, only, cache, cap, acts));
+            boolean inference = !JniUtils.isGradMode();
+            x = plus(residual, attention(c, w, rope, l, h, layout, only, cache, cap, acts));
             NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x);
             record(acts, cap, Site.MLP_NORM, l, h2);
-            x = x.add(mlp(c, w, l, h2, cap, acts));
+            x = plus(x, mlp(c, w, l, h2, cap, acts, inference));
             NDScope.unregister(x);
             record(acts, cap, Site.BLOCK_OUTPUT, l, x);
             return x;
         }
+    }
+
+    /**
+     * residual + branch, into the branch's own output (a projection's, which no backward step reads), saving a
+     * [B, T, d] allocation: the same sum, as addition commutes exactly.
+     */
+    private static NDArray plus(NDArray residual, NDArray branch) {
+        return branch.addi(residual);
     }
 
     /** The final norm of the last layer's output, and the logits when asked. */
@@ -196,7 +206,8 @@ public final class Forward {
         switch (c.norm()) {
             case RMS: {
                 NDArray inv = x.square().mean(new int[] {last}, true).add((float) c.normEps()).sqrt();
-                return x.div(inv).mul(w);
+                NDArray y = x.div(inv);
+                return JniUtils.isGradMode() ? y.mul(w) : y.muli(w); // in place when no backward needs y
             }
             case LAYER:
                 return x.getNDArrayInternal()
@@ -254,27 +265,34 @@ public final class Forward {
         return linear(out, m.weight(WeightNames.o(l) + ".weight"), bias(m, WeightNames.o(l), c.attentionOutputBias()));
     }
 
-    private static NDArray mlp(ModelConfig c, Weights m, int l, NDArray h, Capture cap, Activations acts) {
+    private static NDArray mlp(ModelConfig c, Weights m, int l, NDArray h, Capture cap, Activations acts,
+                               boolean inference) {
         String first = c.gatedMlp() ? WeightNames.gate(l) : WeightNames.up(l);
         NDArray pre = linear(h, m.weight(first + ".weight"), bias(m, first, c.mlpBias()));
         record(acts, cap, Site.MLP_PRE_ACT, l, pre);
-        NDArray a = activate(c.activation(), pre);
+        NDArray a = activate(c.activation(), pre, inference);
         if (c.gatedMlp()) {
             // temporaries of [B, T, ffn] freed as soon as they are used (autograd keeps what it needs in libtorch)
             NDArray up = linear(h, m.weight(WeightNames.up(l) + ".weight"), bias(m, WeightNames.up(l), c.mlpBias()));
-            NDArray product = a.mul(up);
+            NDArray product = inference ? a.muli(up) : a.mul(up);
             up.close();
-            a.close();
+            if (product != a) {
+                a.close();
+            }
             a = product;
         }
         record(acts, cap, Site.MLP_POST_ACT, l, a);
         return linear(a, m.weight(WeightNames.down(l) + ".weight"), bias(m, WeightNames.down(l), c.mlpBias()));
     }
 
-    static NDArray activate(ModelConfig.Activation act, NDArray x) {
+    /** The activation of x (a new array; computed in place in its own temporaries when {@code inference}). */
+    static NDArray activate(ModelConfig.Activation act, NDArray x, boolean inference) {
         switch (act) {
             case SILU: {
                 NDArray sigmoid = ai.djl.nn.Activation.sigmoid(x);
+                if (inference) {
+                    return sigmoid.muli(x); // σ(x)·x: the same product as x·σ(x)
+                }
                 NDArray out = x.mul(sigmoid);
                 sigmoid.close();
                 return out;

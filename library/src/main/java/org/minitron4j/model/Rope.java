@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Rotary position embedding in Hugging Face's rotate-half convention, with partial rotation (Nemotron) and Llama-3.1
@@ -98,7 +99,9 @@ final class Rope {
         // of [B, T, heads, 2, half] (one copy, whose backward is a flip too: no slices and concatenation)
         Shape shape = rot.getShape();
         NDArray swapped = rot.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half).flip(3).reshape(shape);
-        NDArray out = rot.mul(c).add(swapped.mul(s));
+        // into the temporaries themselves (the same sums and products): the sum into rot·c, which no backward step
+        // reads, and without autograd the product into the swapped copy too
+        NDArray out = rot.mul(c).addi(JniUtils.isGradMode() ? swapped.mul(s) : swapped.muli(s));
         return rotaryDim == headDim ? out : out.concat(x.get("..., {}:", rotaryDim), 3);
     }
 }

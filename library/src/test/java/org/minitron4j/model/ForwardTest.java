@@ -169,4 +169,44 @@ class ForwardTest {
                     Forward.options().withOutputsAt(new int[][] {{7}, {0}})), "a column past the row");
         }
     }
+
+    /**
+     * Without autograd a pass computes in its own temporaries (norm gains, SiLU, RoPE and the residual adds in place);
+     * it gives the bits of the pass with autograd on every fixture architecture: logits, captures and the
+     * wanted-outputs pass alike.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "llama_tied", "mistral", "qwen2", "nemotron", "gpt2"})
+    void inferenceGivesTheBitsOfThePassWithAutograd(String fixture) throws java.io.IOException {
+        java.nio.file.Path dir = ReferenceParityTest.FIXTURES.resolve(fixture);
+        try (Model model = Checkpoints.load(dir, Device.cpu()); NDManager scope = NDManager.newBaseManager()) {
+            int v = model.config().vocabSize();
+            int[][] rows = new int[4][40]; // 160 tokens: enough to fuse
+            java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+            for (int[] row : rows) {
+                for (int t = 0; t < row.length; t++) {
+                    row[t] = r.nextInt(v);
+                }
+            }
+            Capture cap = Capture.of(Site.MLP_POST_ACT, Site.BLOCK_OUTPUT);
+            int[][] columns = {{39, 3}, {0, 1}, {20, 20}, {5, 38}};
+            for (Forward.Options o : List.of(Forward.options(), Forward.options().withCapture(cap),
+                    Forward.options().withOutputsAt(columns))) {
+                float[] logits, hidden;
+                Map<String, float[]> caps = new LinkedHashMap<>();
+                try (Autograd g = Autograd.enter()) {
+                    Forward f = model.forward(ids(scope, rows), o);
+                    logits = f.logits().toFloatArray();
+                    hidden = f.hidden().toFloatArray();
+                    f.activations().all().forEach((k, a) -> caps.put(k.toString(), a.toFloatArray()));
+                }
+                try (NoGrad g = NoGrad.enter()) {
+                    Forward f = model.forward(ids(scope, rows), o);
+                    assertArrayEquals(logits, f.logits().toFloatArray(), fixture + ": logits");
+                    assertArrayEquals(hidden, f.hidden().toFloatArray(), fixture + ": hidden");
+                    f.activations().all().forEach((k, a) -> assertArrayEquals(caps.get(k.toString()), a.toFloatArray(), fixture + ": " + k));
+                }
+            }
+        }
+    }
 }

@@ -78,7 +78,9 @@ else:
     P(f"- PyTorch reference: torch {tv} (`{PY}`; Debian python3-torch) with `{blas.replace(chr(10), ', ')}`; "
       f"`libblas.so.3` → `{alt}`")
     P("- minitron4j: DJL 0.36 with libtorch 2.7.1 (pytorch-native-cpu, bundles its own MKL and OpenMP), Java "
-      + sh(f"{JAVA} -version 2>&1 | head -1"))
+      + sh(f"{JAVA} -version 2>&1 | head -1") + "; glibc's malloc thresholds as the launcher and the notebook kernel "
+      "set them (`NativeMemory`: heap blocks up to 32 MB, 256 MB of freed heap kept); the PyTorch side runs with "
+      "glibc's defaults, as a plain `python3` does")
 P("")
 P("Times are medians over the repetitions with min–max; the ratio is PyTorch time / minitron4j time (throughput of "
   "minitron4j relative to PyTorch: ≥ 1.0 means minitron4j is at least as fast).")
@@ -151,8 +153,8 @@ paired("winogrande", "(c) Winogrande scoring", "items_per_s", "items/s",
        "model's weights, so both sides score the same model) the way lm-evaluation-harness does: every request in full, "
        "sorted longest first, ≤ 8192 tokens per batch, right-padded, log-softmax at every position (log-prob sums and "
        "greedy flags). minitron4j scores identical requests once, computes each prefix that requests share (the "
-       "sentence before the blank, the few-shot block) once in a packed row, and runs the LM head only at the scored "
-       "(continuation) positions. The Java side's whole `Winogrande.evaluate` (tokenisation, requests, scoring, "
+       "sentence before the blank, the few-shot block) once in a packed row, and runs its last layer's queries, "
+       "attention output and MLP, and the LM head, only for the tokens that predict a continuation. The Java side's whole `Winogrande.evaluate` (tokenisation, requests, scoring, "
        "accuracy) is given as *end to end*.",
        group=lambda r: f"{r.get('shape')}, {r.get('shots', 0)}-shot", target=lambda g: 2.5 if g.endswith("5-shot") else 1.3)
 

@@ -69,20 +69,23 @@ public final class ModelScorer implements LoglikelihoodScorer {
         // longest rows first (as the harness sorts requests), so that each batch pads little
         rows.sort(Comparator.comparingInt((PrefixPacking.Row r) -> -r.length()).thenComparingInt(r -> r.first()));
         List<List<PrefixPacking.Row>> batches = new ArrayList<>();
+        List<Scored> scored = new ArrayList<>();
         List<TokenBatch> ids = new ArrayList<>();
         for (int done = 0; done < rows.size(); ) {
             int longest = rows.get(done).length();
             int size = Math.max(1, Math.min(rows.size() - done, maxBatchTokens / Math.max(1, longest)));
             List<PrefixPacking.Row> batch = rows.subList(done, done + size);
             batches.add(batch);
+            Scored s = Scored.of(batch, inputs, continuation);
+            scored.add(s);
             TokenBatch packed = PrefixPacking.batch(batch, inputs, longest);
-            ids.add(new TokenBatch(packed.ids(), packed.packing(), scoredColumns(batch, inputs, continuation)));
+            ids.add(new TokenBatch(packed.ids(), packed.packing(), s.columns()));
             done += size;
         }
         Loglikelihood[] out = new Loglikelihood[n];
         int[] scoredSoFar = {0};
         model.passBatches(ids, forward, (b, f) -> {
-            scoreBatch(batches.get(b), inputs, continuation, out, f);
+            scoreBatch(batches.get(b), scored.get(b), continuation, out, f);
             for (PrefixPacking.Row r : batches.get(b)) {
                 scoredSoFar[0] += r.requests();
             }
@@ -106,71 +109,58 @@ public final class ModelScorer implements LoglikelihoodScorer {
     }
 
     /**
-     * The columns of each row that predict a continuation token, in the order of its members and their tokens, the
-     * shorter rows padded with their first column: [B][Q], Q the most any row has. Only these tokens' outputs are
-     * computed in the last layer and scored (with a real vocabulary the logits of every position would dwarf the rest).
+     * What one batch scores: the columns of each row that predict a continuation token [B][Q] (in the order of the
+     * row's members and their tokens, shorter rows padded with their first column; only these tokens' outputs are
+     * computed in the last layer, and the LM head runs on them alone), and for each scored token its index r·Q + k in
+     * the pass's [B, Q] outputs and the token it should predict.
      */
-    private static int[][] scoredColumns(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation) {
-        int[][] columns = new int[batch.size()][];
-        int q = 0;
-        for (int r = 0; r < batch.size(); r++) {
-            PrefixPacking.Row row = batch.get(r);
-            int n = 0;
-            for (PrefixPacking.Member m : row.members()) {
-                n += continuation[m.requests()[0]];
-            }
-            columns[r] = new int[n];
-            int k = 0;
-            for (PrefixPacking.Member m : row.members()) {
-                int len = inputs[m.requests()[0]].length, cont = continuation[m.requests()[0]];
-                // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
-                for (int t = len - 1 - cont; t < len - 1; t++) {
-                    columns[r][k++] = row.column(m, t);
+    private record Scored(int[][] columns, long[] flat, int[] wanted) {
+        static Scored of(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation) {
+            int q = 0, scored = 0;
+            for (PrefixPacking.Row row : batch) {
+                int n = 0;
+                for (PrefixPacking.Member m : row.members()) {
+                    n += continuation[m.requests()[0]];
                 }
+                q = Math.max(q, n);
+                scored += n;
             }
-            q = Math.max(q, n);
+            int[][] columns = new int[batch.size()][q];
+            long[] flat = new long[scored];
+            int[] wanted = new int[scored];
+            int k = 0;
+            for (int r = 0; r < batch.size(); r++) {
+                PrefixPacking.Row row = batch.get(r);
+                int j = 0;
+                for (PrefixPacking.Member m : row.members()) {
+                    int[] seq = inputs[m.requests()[0]];
+                    int len = seq.length, cont = continuation[m.requests()[0]];
+                    // predictions of the continuation: positions len-1-cont .. len-2 of the fed sequence
+                    for (int t = len - 1 - cont; t < len - 1; t++, j++, k++) {
+                        columns[r][j] = row.column(m, t);
+                        flat[k] = (long) r * q + j;
+                        wanted[k] = seq[t + 1];
+                    }
+                }
+                Arrays.fill(columns[r], j, q, columns[r][0]);
+            }
+            return new Scored(columns, flat, wanted);
         }
-        for (int r = 0; r < columns.length; r++) {
-            int n = columns[r].length;
-            columns[r] = Arrays.copyOf(columns[r], q);
-            Arrays.fill(columns[r], n, q, columns[r][0]);
-        }
-        return columns;
     }
 
     /**
      * Log-likelihoods of one batch's continuations from its forward output (final-norm hidden states [B, Q, d] of the
-     * {@link #scoredColumns}), into {@code out} at every request of each member.
+     * {@link Scored#columns}), into {@code out} at every request of each member.
      */
-    private static void scoreBatch(List<PrefixPacking.Row> batch, int[][] inputs, int[] continuation, Loglikelihood[] out,
+    private static void scoreBatch(List<PrefixPacking.Row> batch, Scored s, int[] continuation, Loglikelihood[] out,
                                    Forward f) {
         NDArray hidden = f.hidden(); // (B, Q, d)
         NDManager scope = hidden.getManager();
-        int width = (int) hidden.getShape().get(1);
-        int scored = 0;
-        for (PrefixPacking.Row row : batch) {
-            for (PrefixPacking.Member m : row.members()) {
-                scored += continuation[m.requests()[0]];
-            }
-        }
-        long[] flat = new long[scored]; // flat index r·Q + k in the batch's hidden states
-        int[] wanted = new int[scored];
-        int k = 0;
-        for (int r = 0; r < batch.size(); r++) {
-            int j = 0;
-            for (PrefixPacking.Member m : batch.get(r).members()) {
-                int[] seq = inputs[m.requests()[0]];
-                int len = seq.length, cont = continuation[m.requests()[0]];
-                for (int t = len - 1 - cont; t < len - 1; t++, k++, j++) {
-                    flat[k] = (long) r * width + j;
-                    wanted[k] = seq[t + 1];
-                }
-            }
-        }
-        NDArray logits = f.logitsOf(hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", scope.create(flat))));
+        int[] wanted = s.wanted();
+        NDArray logits = f.logitsOf(hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", scope.create(s.flat()))));
         float[] lp = LogProbs.ofTargets(logits, scope.create(wanted)).toFloatArray(); // (scored)
         long[] argmax = logits.argMax(1).toLongArray(); // (scored)
-        k = 0;
+        int k = 0;
         for (PrefixPacking.Row row : batch) {
             for (PrefixPacking.Member m : row.members()) {
                 int cont = continuation[m.requests()[0]];

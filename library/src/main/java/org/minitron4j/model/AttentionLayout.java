@@ -38,6 +38,12 @@ record AttentionLayout(@Nullable NDArray mask, long past, @Nullable NDArray posi
             return x.reshape(new Shape(s.get(0) * s.get(1)).addAll(s.slice(2))).get(new NDIndex("{}", rows))
                     .reshape(new Shape(b, q).addAll(s.slice(2)));
         }
+
+        void close() {
+            rows.close();
+            positions.close();
+            mask.close();
+        }
     }
 
     /**
@@ -46,10 +52,7 @@ record AttentionLayout(@Nullable NDArray mask, long past, @Nullable NDArray posi
      */
     static AttentionLayout of(NDManager scope, long t, long past, @Nullable PackedRows packing, int @Nullable [][] outputs) {
         if (packing == null) {
-            NDArray mask = causalMask(scope, t, past);
-            if (outputs != null && past != 0) {
-                throw new IllegalArgumentException("selected outputs take no KV cache");
-            }
+            NDArray mask = causalMask(scope, t, past); // with outputs, past is 0: Forward.Options refuses a cache then
             return new AttentionLayout(mask, past, null, past + t, outputs == null ? null : outputs(scope, outputs, t, null, mask));
         }
         int b = packing.positions().length;
@@ -111,11 +114,14 @@ record AttentionLayout(@Nullable NDArray mask, long past, @Nullable NDArray posi
 
     @Override
     public void close() {
-        for (NDArray a : new NDArray[] {mask, positions, outputs == null ? null : outputs.rows(),
-                outputs == null ? null : outputs.positions(), outputs == null ? null : outputs.mask()}) {
-            if (a != null) {
-                a.close();
-            }
+        if (mask != null) {
+            mask.close();
+        }
+        if (positions != null) {
+            positions.close();
+        }
+        if (outputs != null) {
+            outputs.close();
         }
     }
 }

@@ -145,13 +145,13 @@ public final class Forward {
                          boolean last, @Nullable KvCache cache, Capture cap, Activations acts) {
         try (NDScope layer = new NDScope()) {
             record(acts, cap, Site.BLOCK_INPUT, l, x);
-            NDArray h = norm(c, w, WeightNames.attnNorm(l), x);
+            boolean inference = !JniUtils.isGradMode(); // no backward: temporaries may be overwritten in place
+            NDArray h = norm(c, w, WeightNames.attnNorm(l), x, inference);
             record(acts, cap, Site.ATTN_NORM, l, h);
             AttentionLayout.Outputs only = last ? layout.outputs() : null;
             NDArray residual = only == null ? x : only.select(x);
-            boolean inference = !JniUtils.isGradMode();
-            x = plus(residual, attention(c, w, rope, l, h, layout, only, cache, cap, acts));
-            NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x);
+            x = plus(residual, attention(c, w, rope, l, h, layout, only, cache, cap, acts, inference));
+            NDArray h2 = norm(c, w, WeightNames.mlpNorm(l), x, inference);
             record(acts, cap, Site.MLP_NORM, l, h2);
             x = plus(x, mlp(c, w, l, h2, cap, acts, inference));
             NDScope.unregister(x);
@@ -170,7 +170,7 @@ public final class Forward {
 
     /** The final norm of the last layer's output, and the logits when asked. */
     static Forward output(ModelConfig c, Weights w, NDArray x, boolean logits, Capture cap, Activations acts) {
-        NDArray hidden = norm(c, w, WeightNames.FINAL_NORM, x);
+        NDArray hidden = norm(c, w, WeightNames.FINAL_NORM, x, !JniUtils.isGradMode());
         record(acts, cap, Site.FINAL_NORM, c.numLayers(), hidden);
         return new Forward(logits ? lmHead(c, w, hidden) : null, hidden, acts, c, w);
     }
@@ -200,14 +200,15 @@ public final class Forward {
         return present ? m.weight(prefix + ".bias") : null;
     }
 
-    static NDArray norm(ModelConfig c, Weights m, String prefix, NDArray x) {
+    /** The norm {@code prefix} of x [..., d]; its RMS gain applied in place when {@code inference} (no backward needs y). */
+    static NDArray norm(ModelConfig c, Weights m, String prefix, NDArray x, boolean inference) {
         int last = x.getShape().dimension() - 1;
         NDArray w = m.weight(prefix + ".weight");
         switch (c.norm()) {
             case RMS: {
                 NDArray inv = x.square().mean(new int[] {last}, true).add((float) c.normEps()).sqrt();
                 NDArray y = x.div(inv);
-                return JniUtils.isGradMode() ? y.mul(w) : y.muli(w); // in place when no backward needs y
+                return inference ? y.muli(w) : y.mul(w);
             }
             case LAYER:
                 return x.getNDArrayInternal()
@@ -227,7 +228,7 @@ public final class Forward {
     /** Self-attention of h [B, T, d]; the queries are every token, or only the wanted outputs ({@code only}, [B, Q]). */
     private static NDArray attention(ModelConfig c, Weights m, @Nullable Rope rope, int l, NDArray h,
                                      AttentionLayout layout, AttentionLayout.@Nullable Outputs only,
-                                     @Nullable KvCache cache, Capture cap, Activations acts) {
+                                     @Nullable KvCache cache, Capture cap, Activations acts, boolean inference) {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nh = c.numAttentionHeads(), nkv = c.numKeyValueHeads(), hd = c.headDim(), g = c.groupSize();
         AttentionLayout queries = only == null ? layout : layout.ofOutputs();
@@ -240,8 +241,8 @@ public final class Forward {
         NDArray v = linear(h, m.weight(WeightNames.v(l) + ".weight"), bias(m, WeightNames.v(l), c.attentionBias()))
                 .reshape(b, t, nkv, hd);
         if (rope != null) {
-            q = rope.apply(q, queries);
-            k = rope.apply(k, layout);
+            q = rope.apply(q, queries, inference);
+            k = rope.apply(k, layout, inference);
         }
         q = q.transpose(0, 2, 1, 3).reshape(b, nkv, (long) g * tq, hd); // (B, kv, g·T, hd): query head j·g+r → group j
         k = k.transpose(0, 2, 1, 3); // (B, kv, T, hd)

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Rotary position embedding in Hugging Face's rotate-half convention, with partial rotation (Nemotron) and Llama-3.1
@@ -81,9 +80,10 @@ final class Rope {
 
     /**
      * Rotates the first rotaryDim channels of each head of {@code x} [B, T, heads, head_dim] at the layout's positions
-     * (past..past+T-1, or each token's own); the result belongs to x's manager.
+     * (past..past+T-1, or each token's own); the result belongs to x's manager. {@code inference}: no backward pass
+     * will read the temporaries, so they may be overwritten.
      */
-    NDArray apply(NDArray x, AttentionLayout layout) {
+    NDArray apply(NDArray x, AttentionLayout layout, boolean inference) {
         long t = x.getShape().get(1), past = layout.past();
         long headDim = x.getShape().get(3);
         ensure(layout.length());
@@ -101,7 +101,7 @@ final class Rope {
         NDArray swapped = rot.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half).flip(3).reshape(shape);
         // into the temporaries themselves (the same sums and products): the sum into rot·c, which no backward step
         // reads, and without autograd the product into the swapped copy too
-        NDArray out = rot.mul(c).addi(JniUtils.isGradMode() ? swapped.mul(s) : swapped.muli(s));
+        NDArray out = rot.mul(c).addi(inference ? swapped.muli(s) : swapped.mul(s));
         return rotaryDim == headDim ? out : out.concat(x.get("..., {}:", rotaryDim), 3);
     }
 }

@@ -163,10 +163,12 @@ class ForwardTest {
                     }
                 }
             }
-            assertThrows(IllegalArgumentException.class,
-                    () -> Forward.options().withCapture(Capture.of(Site.MLP_NORM)).withOutputsAt(columns));
-            assertThrows(IllegalArgumentException.class, () -> model.forward(ids(scope, rows),
-                    Forward.options().withOutputsAt(new int[][] {{7}, {0}})), "a column past the row");
+            assertEquals("selected outputs take no KV cache and no captures", assertThrows(IllegalArgumentException.class,
+                    () -> Forward.options().withCapture(Capture.of(Site.MLP_NORM)).withOutputsAt(columns)).getMessage());
+            assertEquals("output column 7 outside a row of 7 tokens", assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(ids(scope, rows), Forward.options().withOutputsAt(new int[][] {{7}, {0}}))).getMessage());
+            assertEquals("output columns: row 0 has 2, row 1 1", assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(ids(scope, rows), Forward.options().withOutputsAt(new int[][] {{1, 2}, {0}}))).getMessage());
         }
     }
 

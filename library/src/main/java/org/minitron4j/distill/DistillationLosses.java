@@ -30,8 +30,9 @@ public final class DistillationLosses {
                                     boolean temperatureSquared, double beta, int topK) {
         int v = student.getShape().dimension() - 1;
         int[] vocab = {v};
-        NDArray s = student.div(Scalars.of(student, temperature)); // (B, T, V)
-        NDArray t = teacher.stopGradient().div((float) temperature);
+        // (B, T, V); x/1 is x, so τ = 1 (the default) divides nothing
+        NDArray s = temperature == 1 ? student : student.div(Scalars.of(student, temperature));
+        NDArray t = temperature == 1 ? teacher.stopGradient() : teacher.stopGradient().div((float) temperature);
         if (topK > 0 && topK < student.getShape().get(v)) {
             // (B, T, k): the teacher's k largest logits per position; both distributions renormalise over them
             NDArray idx = t.argSort(v, false).get(":, :, :" + topK).toType(DataType.INT64, false);

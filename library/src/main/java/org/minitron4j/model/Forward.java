@@ -258,7 +258,16 @@ public final class Forward {
         // temporaries an out-of-place mul and add would allocate (and page-fault in) are not needed
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(Scalars.of(q, 1.0 / Math.sqrt(hd))); // (B, kv, g·Tq, Tk)
         if (queries.mask() != null) {
-            scores.reshape(b, nkv, g, tq, tk).addi(queries.mask()); // a view: adds into scores
+            NDArray mask = queries.mask(); // (Tq, Tk) or (B, 1, 1, Tq, Tk)
+            if (inference) {
+                scores.reshape(b, nkv, g, tq, tk).addi(mask); // a view: adds into scores
+            } else {
+                // under autograd an in-place add on a view would cost the backward two copies of the scores' gradient:
+                // the mask is repeated for the g query heads of a group instead, (B or 1, 1, g·Tq, Tk), and added to
+                // the scores themselves
+                long mb = mask.getShape().dimension() == 5 ? mask.getShape().get(0) : 1;
+                scores.addi(mask.reshape(mb, 1, 1, tq, tk).broadcast(mb, 1, g, tq, tk).reshape(mb, 1, (long) g * tq, tk));
+            }
         }
         NDArray out = scores.softmax(3).matMul(v) // (B, kv, g·Tq, hd)
                 .reshape(b, nh, tq, hd).transpose(0, 2, 1, 3).reshape(b, tq, (long) nh * hd); // (B, Tq, heads·hd)

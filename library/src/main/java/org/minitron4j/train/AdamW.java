@@ -4,28 +4,42 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * AdamW with decoupled weight decay, applied only to matrices (norm gains and biases are not decayed), updating the
- * weights in place. The moments of all parameters live in two flat buffers in the optimizer's own manager, so that an
- * update is a handful of operations on the flat gradient instead of a dozen per tensor (the same arithmetic element by
- * element, so the same bits); per-parameter views of them serve checkpoints. The step counter drives bias correction.
+ * weights in place. The moments of all parameters live in two flat buffers in the optimizer's own manager; an update
+ * walks them in cache-sized chunks (small parameters grouped into one chunk, a large one split into several), so a
+ * step is a dozen operations per chunk instead of per tensor, on arrays that stay in cache. Per-parameter views of the
+ * buffers serve checkpoints. The step counter drives bias correction.
  */
 final class AdamW implements AutoCloseable {
+    /** Elements per chunk of an update: 1 MiB of float32, so that a chunk's dozen arrays fit in a core's L2 cache. */
+    static final long CHUNK = 1 << 18;
+
     private final NDManager manager;
     private final List<String> names; // the order of the parameters in the flat buffers
     private final Shape[] shapes;
     private final long[] offsets; // where each parameter's elements start in the flat buffers (after the first)
     private final double beta1, beta2, eps, weightDecay;
+    private final List<Chunk> plan;
     private NDArray m, v; // [parameters' elements]
     private Map<String, NDArray> mViews, vViews;
     private long t;
 
     AdamW(NDManager parent, Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay) {
+        this(parent, params, beta1, beta2, eps, weightDecay, CHUNK);
+    }
+
+    /** With updates computed at most {@code chunk} elements at a time (tests vary it: the bits must not depend on it). */
+    AdamW(NDManager parent, Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay,
+          long chunk) {
         this.manager = parent.newSubManager();
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -42,6 +56,7 @@ final class AdamW implements AutoCloseable {
             }
             total += shapes[i].size();
         }
+        plan = plan(shapes, chunk);
         m = manager.zeros(new Shape(total));
         v = manager.zeros(new Shape(total));
         views();
@@ -78,22 +93,147 @@ final class AdamW implements AutoCloseable {
         return flat;
     }
 
-    /** One update with the flat gradient {@code g} (from {@link #flatten}); temporaries go to {@code scope}. */
-    void step(Map<String, NDArray> params, NDArray g, double lr, NDManager scope) {
+    /**
+     * The chunks of the flat buffers an update walks: runs of whole parameters of at most {@link #chunk} elements
+     * together, and pieces of {@link #chunk} elements of a larger parameter. {@code [from, to)} in the flat buffers;
+     * parameters {@code first..last-1}.
+     */
+    private record Chunk(long from, long to, int first, int last) {
+    }
+
+    private static List<Chunk> plan(Shape[] shapes, long chunk) {
+        List<Chunk> plan = new ArrayList<>();
+        long start = 0;
+        int first = 0;
+        while (first < shapes.length) {
+            long size = shapes[first].size();
+            if (size > chunk) {
+                for (long from = 0; from < size; from += chunk) {
+                    plan.add(new Chunk(start + from, start + Math.min(size, from + chunk), first, first + 1));
+                }
+            } else {
+                int last = first + 1;
+                while (last < shapes.length && size + shapes[last].size() <= chunk) {
+                    size += shapes[last].size();
+                    last++;
+                }
+                plan.add(new Chunk(start, start + size, first, last));
+                first = last - 1;
+            }
+            start += size;
+            first++;
+        }
+        return plan;
+    }
+
+    /** A step's gradients, chunk by chunk ({@link #gradients}). */
+    static final class Gradients {
+        private final NDList chunks; // [chunk elements] each
+
+        private Gradients(NDList chunks) {
+            this.chunks = chunks;
+        }
+
+        /**
+         * √Σg² over all gradients, summed in float64 (no float32 square can overflow there); +∞ if a gradient is not
+         * finite. One read back for the whole model.
+         */
+        double norm() {
+            NDList sums = new NDList(chunks.size());
+            for (NDArray g : chunks) {
+                NDArray x = g.toType(DataType.FLOAT64, false); // freed at once: the next chunk's copy reuses its memory
+                sums.add(x.muli(x).sum());
+                x.close();
+            }
+            double sq = 0;
+            for (double s : NDArrays.stack(sums).toDoubleArray()) {
+                sq += s;
+            }
+            return Double.isNaN(sq) ? Double.POSITIVE_INFINITY : Math.sqrt(sq);
+        }
+    }
+
+    /**
+     * The gradients (by parameter name) in this optimizer's chunks, in {@code scope}: views of a large parameter's
+     * gradient, and the gradients of a run of small parameters gathered into one array.
+     */
+    Gradients gradients(Map<String, NDArray> grads, NDManager scope) {
+        NDList chunks = new NDList(plan.size());
+        for (Chunk c : plan) {
+            if (c.last() - c.first() == 1) {
+                long start = start(c.first());
+                NDArray g = flat(grads.get(names.get(c.first())), scope);
+                chunks.add(c.to() - c.from() == shapes[c.first()].size() ? g
+                        : g.get(new NDIndex("{}:{}", c.from() - start, c.to() - start)));
+            } else {
+                NDList parts = new NDList(c.last() - c.first());
+                for (int i = c.first(); i < c.last(); i++) {
+                    parts.add(flat(grads.get(names.get(i)), scope));
+                }
+                chunks.add(NDArrays.concat(parts, 0));
+            }
+        }
+        return new Gradients(chunks);
+    }
+
+    /**
+     * One update with a step's gradients, each first multiplied by {@code gradScale} when it is not 1 (global-norm
+     * clipping); the gradients are overwritten (they may be views of the model's own). Chunk by chunk: the moments
+     * there, then the chunk's weights, so that the dozen passes of an update run over arrays that stay in the CPU's
+     * cache instead of streaming the whole model through memory each time (the same arithmetic element by element as
+     * on whole buffers, so the same bits). Temporaries go to {@code scope}.
+     */
+    void step(Map<String, NDArray> params, Gradients grads, double gradScale, double lr, NDManager scope) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        scope.tempAttachAll(m, v); // results of ops on them land in the step scope, not the optimizer's
-        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-        v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        NDArray denom = v.div((float) bc2).sqrt().addi((float) eps);
-        NDArray update = m.div(denom).muli((float) (lr / bc1));
-        for (Map.Entry<String, NDArray> e : split(update).entrySet()) {
-            NDArray w = params.get(e.getKey());
-            if (weightDecay > 0 && decays(w)) {
-                w.muli((float) (1 - lr * weightDecay));
+        for (int k = 0; k < plan.size(); k++) {
+            Chunk c = plan.get(k);
+            try (NDManager chunkScope = scope.newSubManager()) {
+                NDIndex range = new NDIndex("{}:{}", c.from(), c.to());
+                chunkScope.tempAttachAll(m, v); // results of ops on them land in the chunk's scope, not the optimizer's
+                NDArray g = grads.chunks.get(k);
+                if (gradScale != 1) {
+                    g.muli((float) gradScale);
+                }
+                NDArray mc = m.get(range), vc = v.get(range); // views: updated in place
+                // each temporary is freed as soon as it is used, so the next one reuses its (cached) memory
+                NDArray sq = g.square();
+                vc.muli((float) beta2).addi(sq.muli((float) (1 - beta2)));
+                sq.close();
+                mc.muli((float) beta1).addi(g.muli((float) (1 - beta1))); // the gradient is not read again
+                NDArray scaled = vc.div((float) bc2);
+                NDArray denom = scaled.sqrt().addi((float) eps);
+                scaled.close();
+                NDArray update = mc.div(denom).muli((float) (lr / bc1));
+                denom.close();
+                for (int i = c.first(); i < c.last(); i++) {
+                    NDArray w = params.get(names.get(i));
+                    long from = Math.max(c.from(), start(i)), to = Math.min(c.to(), start(i) + shapes[i].size());
+                    NDArray part = to - from == c.to() - c.from() ? update
+                            : update.get(new NDIndex("{}:{}", from - c.from(), to - c.from()));
+                    NDArray target = flat(w, chunkScope);
+                    if (to - from != shapes[i].size()) {
+                        target = target.get(new NDIndex("{}:{}", from - start(i), to - start(i)));
+                    }
+                    if (weightDecay > 0 && decays(w)) {
+                        target.muli((float) (1 - lr * weightDecay));
+                    }
+                    target.subi(part);
+                }
             }
-            w.subi(e.getValue());
         }
+    }
+
+    /** Where parameter {@code i}'s elements start in the flat buffers. */
+    private long start(int i) {
+        return i == 0 ? 0 : offsets[i - 1];
+    }
+
+    /** A one-dimensional view of a contiguous array, in {@code scope}. */
+    private static NDArray flat(NDArray a, NDManager scope) {
+        NDArray view = a.reshape(-1);
+        view.attach(scope);
+        return view;
     }
 
     long stepCount() {

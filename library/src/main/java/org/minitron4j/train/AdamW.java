@@ -164,7 +164,7 @@ final class AdamW implements AutoCloseable {
                 long start = start(c.first());
                 NDArray g = flat(grads.get(names.get(c.first())), scope);
                 chunks.add(c.to() - c.from() == shapes[c.first()].size() ? g
-                        : g.get(new NDIndex("{}:{}", c.from() - start, c.to() - start)));
+                        : g.get(slice(c.from() - start, c.to() - start)));
             } else {
                 NDList parts = new NDList(c.last() - c.first());
                 for (int i = c.first(); i < c.last(); i++) {
@@ -189,7 +189,7 @@ final class AdamW implements AutoCloseable {
         for (int k = 0; k < plan.size(); k++) {
             Chunk c = plan.get(k);
             try (NDManager chunkScope = scope.newSubManager()) {
-                NDIndex range = new NDIndex("{}:{}", c.from(), c.to());
+                NDIndex range = slice(c.from(), c.to());
                 chunkScope.tempAttachAll(m, v); // results of ops on them land in the chunk's scope, not the optimizer's
                 NDArray g = grads.chunks.get(k);
                 if (gradScale != 1) {
@@ -206,22 +206,38 @@ final class AdamW implements AutoCloseable {
                 scaled.close();
                 NDArray update = mc.div(denom).muli((float) (lr / bc1));
                 denom.close();
-                for (int i = c.first(); i < c.last(); i++) {
-                    NDArray w = params.get(names.get(i));
-                    long from = Math.max(c.from(), start(i)), to = Math.min(c.to(), start(i) + shapes[i].size());
-                    NDArray part = to - from == c.to() - c.from() ? update
-                            : update.get(new NDIndex("{}:{}", from - c.from(), to - c.from()));
-                    NDArray target = flat(w, chunkScope);
-                    if (to - from != shapes[i].size()) {
-                        target = target.get(new NDIndex("{}:{}", from - start(i), to - start(i)));
+                if (c.last() - c.first() == 1) { // one parameter, or a piece of a large one
+                    NDArray w = params.get(names.get(c.first()));
+                    long start = start(c.first());
+                    boolean whole = c.to() - c.from() == shapes[c.first()].size();
+                    apply(w, whole ? w : flat(w, chunkScope).get(slice(c.from() - start, c.to() - start)),
+                            whole ? update.reshape(shapes[c.first()]) : update, lr);
+                } else { // a run of small parameters: the update split at their boundaries (views)
+                    long[] cuts = new long[c.last() - c.first() - 1];
+                    for (int i = 0; i < cuts.length; i++) {
+                        cuts[i] = start(c.first() + i + 1) - c.from();
                     }
-                    if (weightDecay > 0 && decays(w)) {
-                        target.muli((float) (1 - lr * weightDecay));
+                    NDList parts = update.split(cuts);
+                    for (int i = c.first(); i < c.last(); i++) {
+                        NDArray w = params.get(names.get(i));
+                        apply(w, w, parts.get(i - c.first()).reshape(shapes[i]), lr);
                     }
-                    target.subi(part);
                 }
             }
         }
+    }
+
+    /** {@code target} (the weight {@code w}, or a view of part of it) decayed when w is a matrix, then moved by −update. */
+    private void apply(NDArray w, NDArray target, NDArray update, double lr) {
+        if (weightDecay > 0 && decays(w)) {
+            target.muli((float) (1 - lr * weightDecay));
+        }
+        target.subi(update);
+    }
+
+    /** Elements [from, to) of a one-dimensional array (an index built without parsing a string). */
+    private static NDIndex slice(long from, long to) {
+        return new NDIndex().addSliceDim(from, to);
     }
 
     /** Where parameter {@code i}'s elements start in the flat buffers. */

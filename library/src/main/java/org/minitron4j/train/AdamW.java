@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,24 +131,6 @@ final class AdamW implements AutoCloseable {
 
         private Gradients(NDList chunks) {
             this.chunks = chunks;
-        }
-
-        /**
-         * √Σg² over all gradients, summed in float64 (no float32 square can overflow there); +∞ if a gradient is not
-         * finite. One read back for the whole model.
-         */
-        double norm() {
-            NDList sums = new NDList(chunks.size());
-            for (NDArray g : chunks) {
-                NDArray x = g.toType(DataType.FLOAT64, false); // freed at once: the next chunk's copy reuses its memory
-                sums.add(x.muli(x).sum());
-                x.close();
-            }
-            double sq = 0;
-            for (double s : NDArrays.stack(sums).toDoubleArray()) {
-                sq += s;
-            }
-            return Double.isNaN(sq) ? Double.POSITIVE_INFINITY : Math.sqrt(sq);
         }
     }
 

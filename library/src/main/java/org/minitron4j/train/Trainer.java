@@ -1,9 +1,12 @@
 package org.minitron4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,8 +101,7 @@ public final class Trainer {
                         g.attach(scope);
                         grads.put(e.getKey(), g);
                     }
-                    AdamW.Gradients chunks = adam.gradients(grads, scope);
-                    double norm = chunks.norm();
+                    double norm = globalNorm(new ArrayList<>(grads.values()));
                     double loss = parts.getOrDefault("loss", 0.0);
                     if (!Double.isFinite(loss)) {
                         throw new TrainingDivergedException(TrainingDivergedException.Reason.LOSS_NOT_FINITE, step, loss,
@@ -119,7 +121,7 @@ public final class Trainer {
                     } else {
                         skippedInARow = 0;
                         double scale = cfg.gradClip() > 0 && norm > cfg.gradClip() ? cfg.gradClip() / (norm + 1e-6) : 1;
-                        adam.step(params, chunks, scale, lr, scope);
+                        adam.step(params, adam.gradients(grads, scope), scale, lr, scope);
                     }
                     for (NDArray w : params.values()) {
                         JniUtils.zeroGrad((PtNDArray) w);
@@ -194,6 +196,36 @@ public final class Trainer {
             }
         }
         return "the model";
+    }
+
+    /**
+     * √Σ‖g‖² over all gradients, each tensor's sum of squares taken after scaling by its largest magnitude (so that float32
+     * squares cannot overflow); +∞ if any gradient is not finite. The per-tensor reductions are read back together.
+     */
+    static double globalNorm(List<NDArray> grads) {
+        int n = grads.size();
+        NDList maxima = new NDList(n);
+        for (NDArray g : grads) {
+            maxima.add(g.max().maximum(g.min().neg())); // max |g| from two reductions, without an |g| copy of the tensor
+        }
+        float[] max = NDArrays.stack(maxima).toFloatArray();
+        NDList sums = new NDList(n);
+        for (int i = 0; i < n; i++) {
+            if (max[i] > 0 && Float.isFinite(max[i])) {
+                sums.add(grads.get(i).div(max[i]).square().sum());
+            } else if (!Float.isFinite(max[i])) {
+                return Double.POSITIVE_INFINITY;
+            }
+        }
+        float[] sum = sums.isEmpty() ? new float[0] : NDArrays.stack(sums).toFloatArray();
+        double sq = 0;
+        for (int i = 0, k = 0; i < n; i++) {
+            if (max[i] > 0) {
+                double m = max[i];
+                sq += sum[k++] * m * m;
+            }
+        }
+        return Math.sqrt(sq);
     }
 
     private static double validationLoss(Model model, int[] validation, TrainConfig cfg) {

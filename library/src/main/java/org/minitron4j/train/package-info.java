@@ -1,6 +1,6 @@
 /**
  * The one training loop ({@link org.minitron4j.train.Trainer}): seeded batches, gradient accumulation, global-norm
- * clipping (the norm summed in float64), AdamW without decay on norms and biases (its moments in flat buffers, updated a
+ * clipping, AdamW without decay on norms and biases (its moments in flat buffers, updated a
  * cache-sized chunk at a time), warmup then cosine / linear decay, per-step NDManager scopes, a
  * per-step {@link org.minitron4j.train.TrainingLog}, and atomic checkpoints with bit-exact resume
  * ({@link org.minitron4j.train.Checkpointing}). What a step minimises is an {@link org.minitron4j.train.Objective}:

@@ -15,7 +15,7 @@ import java.util.Map;
  * AdamW with decoupled weight decay, applied only to matrices (norm gains and biases are not decayed), updating the
  * weights in place. The moments of all parameters live in two flat buffers in the optimizer's own manager; an update
  * walks them in cache-sized chunks (small parameters grouped into one chunk, a large one split into several), so a
- * step is a dozen operations per chunk instead of per tensor, on arrays that stay in cache. Per-parameter views of the
+ * step is a dozen operations per chunk (and two per weight) on arrays that stay in cache. Per-parameter views of the
  * buffers serve checkpoints. The step counter drives bias correction.
  */
 final class AdamW implements AutoCloseable {
@@ -93,9 +93,8 @@ final class AdamW implements AutoCloseable {
     }
 
     /**
-     * The chunks of the flat buffers an update walks: runs of whole parameters of at most {@link #chunk} elements
-     * together, and pieces of {@link #chunk} elements of a larger parameter. {@code [from, to)} in the flat buffers;
-     * parameters {@code first..last-1}.
+     * A chunk of the flat buffers an update walks: a run of whole parameters of at most the chunk size together, or a
+     * piece of that size of a larger parameter. {@code [from, to)} in the flat buffers; parameters {@code first..last-1}.
      */
     private record Chunk(long from, long to, int first, int last) {
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,11 +77,16 @@ public record RunRecord(String format, String command, List<String> args, String
         return r;
     }
 
-    /** Writes {@value #FILE} into {@code runDir} (created). */
+    /**
+     * Writes {@value #FILE} into {@code runDir} (created), atomically: a sweep takes the file as the mark of a finished
+     * step, so a process killed while writing it must leave no file rather than a truncated one.
+     */
     public void save(Path runDir) {
         try {
             Files.createDirectories(runDir);
-            MAPPER.writeValue(runDir.resolve(FILE).toFile(), this);
+            Path tmp = runDir.resolve(FILE + ".tmp");
+            MAPPER.writeValue(tmp.toFile(), this);
+            Files.move(tmp, runDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + runDir.resolve(FILE) + ": " + e.getMessage(), e);
         }

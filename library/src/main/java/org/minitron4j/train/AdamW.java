@@ -102,79 +102,54 @@ final class AdamW implements AutoCloseable {
     private static List<Chunk> plan(Shape[] shapes, long chunk) {
         List<Chunk> plan = new ArrayList<>();
         long start = 0;
-        int first = 0;
-        while (first < shapes.length) {
+        for (int first = 0; first < shapes.length; ) {
             long size = shapes[first].size();
+            int last = first + 1;
             if (size > chunk) {
                 for (long from = 0; from < size; from += chunk) {
-                    plan.add(new Chunk(start + from, start + Math.min(size, from + chunk), first, first + 1));
+                    plan.add(new Chunk(start + from, start + Math.min(size, from + chunk), first, last));
                 }
             } else {
-                int last = first + 1;
                 while (last < shapes.length && size + shapes[last].size() <= chunk) {
                     size += shapes[last].size();
                     last++;
                 }
                 plan.add(new Chunk(start, start + size, first, last));
-                first = last - 1;
             }
             start += size;
-            first++;
+            first = last;
         }
         return plan;
     }
 
-    /** A step's gradients, chunk by chunk ({@link #gradients}). */
-    static final class Gradients {
-        private final NDList chunks; // [chunk elements] each
-
-        private Gradients(NDList chunks) {
-            this.chunks = chunks;
-        }
-    }
-
     /**
-     * The gradients (by parameter name) in this optimizer's chunks, in {@code scope}: views of a large parameter's
-     * gradient, and the gradients of a run of small parameters gathered into one array.
+     * One update with the step's gradients (by parameter name), each first multiplied by {@code gradScale} when it is
+     * not 1 (global-norm clipping); the gradients are overwritten. Chunk by chunk: the chunk's gradient (a view of a
+     * large parameter's, or a run of small parameters' gathered into one array), the moments there, then the chunk's
+     * weights, so that the dozen passes of an update run over arrays that stay in the CPU's cache instead of streaming
+     * the whole model through memory each time (the same arithmetic element by element as on whole buffers, so the
+     * same bits). Temporaries go to {@code scope}.
      */
-    Gradients gradients(Map<String, NDArray> grads, NDManager scope) {
-        NDList chunks = new NDList(plan.size());
-        for (Chunk c : plan) {
-            if (c.last() - c.first() == 1) {
-                long start = start(c.first());
-                NDArray g = flat(grads.get(names.get(c.first())), scope);
-                chunks.add(c.to() - c.from() == shapes[c.first()].size() ? g
-                        : g.get(slice(c.from() - start, c.to() - start)));
-            } else {
-                NDList parts = new NDList(c.last() - c.first());
-                for (int i = c.first(); i < c.last(); i++) {
-                    parts.add(flat(grads.get(names.get(i)), scope));
-                }
-                chunks.add(NDArrays.concat(parts, 0));
-            }
-        }
-        return new Gradients(chunks);
-    }
-
-    /**
-     * One update with a step's gradients, each first multiplied by {@code gradScale} when it is not 1 (global-norm
-     * clipping); the gradients are overwritten (they may be views of the model's own). Chunk by chunk: the moments
-     * there, then the chunk's weights, so that the dozen passes of an update run over arrays that stay in the CPU's
-     * cache instead of streaming the whole model through memory each time (the same arithmetic element by element as
-     * on whole buffers, so the same bits). Temporaries go to {@code scope}.
-     */
-    void step(Map<String, NDArray> params, Gradients grads, double gradScale, double lr, NDManager scope) {
+    void step(Map<String, NDArray> params, Map<String, NDArray> grads, double gradScale, double lr, NDManager scope) {
         t++;
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        for (int k = 0; k < plan.size(); k++) {
-            Chunk c = plan.get(k);
+        for (Chunk c : plan) {
             try (NDManager chunkScope = scope.newSubManager()) {
-                NDIndex range = slice(c.from(), c.to());
-                chunkScope.tempAttachAll(m, v); // results of ops on them land in the chunk's scope, not the optimizer's
-                NDArray g = grads.chunks.get(k);
+                NDArray g;
+                if (c.last() - c.first() == 1) {
+                    g = piece(grads.get(names.get(c.first())), c, chunkScope);
+                } else {
+                    NDList parts = new NDList(c.last() - c.first());
+                    for (int i = c.first(); i < c.last(); i++) {
+                        parts.add(flat(grads.get(names.get(i)), chunkScope));
+                    }
+                    g = NDArrays.concat(parts, 0);
+                }
                 if (gradScale != 1) {
                     g.muli((float) gradScale);
                 }
+                NDIndex range = slice(c.from(), c.to());
+                chunkScope.tempAttachAll(m, v); // results of ops on them land in the chunk's scope, not the optimizer's
                 NDArray mc = m.get(range), vc = v.get(range); // views: updated in place
                 // each temporary is freed as soon as it is used, so the next one reuses its (cached) memory
                 NDArray sq = g.square();
@@ -184,14 +159,11 @@ final class AdamW implements AutoCloseable {
                 NDArray scaled = vc.div((float) bc2);
                 NDArray denom = scaled.sqrt().addi((float) eps);
                 scaled.close();
-                NDArray update = mc.div(denom).muli((float) (lr / bc1));
+                NDArray update = mc.div(denom).muli((float) (lr / bc1)); // (chunk elements)
                 denom.close();
                 if (c.last() - c.first() == 1) { // one parameter, or a piece of a large one
                     NDArray w = params.get(names.get(c.first()));
-                    long start = start(c.first());
-                    boolean whole = c.to() - c.from() == shapes[c.first()].size();
-                    apply(w, whole ? w : flat(w, chunkScope).get(slice(c.from() - start, c.to() - start)),
-                            whole ? update.reshape(shapes[c.first()]) : update, lr);
+                    apply(w, piece(w, c, chunkScope), update, lr);
                 } else { // a run of small parameters: the update split at their boundaries (views)
                     long[] cuts = new long[c.last() - c.first() - 1];
                     for (int i = 0; i < cuts.length; i++) {
@@ -200,14 +172,14 @@ final class AdamW implements AutoCloseable {
                     NDList parts = update.split(cuts);
                     for (int i = c.first(); i < c.last(); i++) {
                         NDArray w = params.get(names.get(i));
-                        apply(w, w, parts.get(i - c.first()).reshape(shapes[i]), lr);
+                        apply(w, flat(w, chunkScope), parts.get(i - c.first()), lr);
                     }
                 }
             }
         }
     }
 
-    /** {@code target} (the weight {@code w}, or a view of part of it) decayed when w is a matrix, then moved by −update. */
+    /** {@code target} (a one-dimensional view of weight {@code w} or of part of it) decayed if w is a matrix, minus update. */
     private void apply(NDArray w, NDArray target, NDArray update, double lr) {
         if (weightDecay > 0 && decays(w)) {
             target.muli((float) (1 - lr * weightDecay));
@@ -218,6 +190,16 @@ final class AdamW implements AutoCloseable {
     /** Elements [from, to) of a one-dimensional array (an index built without parsing a string). */
     private static NDIndex slice(long from, long to) {
         return new NDIndex().addSliceDim(from, to);
+    }
+
+    /**
+     * The elements of a chunk of one parameter (its weight or gradient {@code a}) as a one-dimensional view: all of
+     * them, or the chunk's piece of a large one.
+     */
+    private NDArray piece(NDArray a, Chunk c, NDManager scope) {
+        NDArray view = flat(a, scope);
+        long start = start(c.first());
+        return c.to() - c.from() == shapes[c.first()].size() ? view : view.get(slice(c.from() - start, c.to() - start));
     }
 
     /** Where parameter {@code i}'s elements start in the flat buffers. */

@@ -121,7 +121,7 @@ public final class Trainer {
                     } else {
                         skippedInARow = 0;
                         double scale = cfg.gradClip() > 0 && norm > cfg.gradClip() ? cfg.gradClip() / (norm + 1e-6) : 1;
-                        adam.step(params, adam.gradients(grads, scope), scale, lr, scope);
+                        adam.step(params, grads, scale, lr, scope);
                     }
                     for (NDArray w : params.values()) {
                         JniUtils.zeroGrad((PtNDArray) w);

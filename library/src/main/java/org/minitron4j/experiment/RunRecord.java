@@ -6,13 +6,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.minitron4j.AtomicFiles;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 
@@ -84,9 +84,7 @@ public record RunRecord(String format, String command, List<String> args, String
     public void save(Path runDir) {
         try {
             Files.createDirectories(runDir);
-            Path tmp = runDir.resolve(FILE + ".tmp");
-            MAPPER.writeValue(tmp.toFile(), this);
-            Files.move(tmp, runDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(runDir.resolve(FILE), tmp -> MAPPER.writeValue(tmp.toFile(), this));
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + runDir.resolve(FILE) + ": " + e.getMessage(), e);
         }

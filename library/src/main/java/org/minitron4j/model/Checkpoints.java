@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.minitron4j.AtomicFiles;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
 import org.minitron4j.OutputFolder;
@@ -338,9 +339,7 @@ public final class Checkpoints {
                 for (String f : TOKENIZER_FILES) {
                     Path src = tokenizerFrom.resolve(f);
                     if (Files.isRegularFile(src)) {
-                        Path tmp = dir.resolve(f + ".tmp");
-                        Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-                        Files.move(tmp, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                        AtomicFiles.write(dir.resolve(f), tmp -> Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING));
                     }
                 }
             }
@@ -405,8 +404,6 @@ public final class Checkpoints {
     }
 
     private static void writeJson(Path file, ObjectNode node) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JsonMappers.indented().writeValue(tmp.toFile(), node);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, tmp -> JsonMappers.indented().writeValue(tmp.toFile(), node));
     }
 }

@@ -65,7 +65,8 @@ RES=$OUT/results.jsonl
 echo "{\"meta\":\"start\",\"uptime\":\"$(uptime)\",\"threads\":$THREADS,\"reps\":$REPS,\"device\":\"$DEVICE\",\"quick\":$QUICK}" >> "$RES"
 
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS
-JOPTS="-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
+# the Java side runs with the JVM options of every minitron4j JVM (the launcher's, the notebook kernel's)
+JOPTS="@$ROOT/library/jvm.options -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=$THREADS -Dai.djl.pytorch.num_interop_threads=1"
 java_bench() { local heap=$1; shift; $JAVA -Xmx$heap -XX:MaxDirectMemorySize=${DIRECT:-16g} $JOPTS -cp "$CP" org.minitron4j.bench.Bench "$@" device=$DEVICE 2>>"$OUT/java.log" | tail -1 | tee -a "$RES"; }
 py_bench() { $PY bench/reference.py "$@" device=$TORCH_DEVICE threads=$THREADS 2>>"$OUT/python.log" | tail -1 | tee -a "$RES"; }
 

@@ -104,10 +104,11 @@ JUPYTER=/usr/bin/jupyter
 # ---------------------------------------------------------------------------------------------------------------
 step "kotlin kernel 0.11.0-398 in $KERNEL_DIR"
 KERNEL_POM="$ROOT/notebooks/kernel/pom.xml"
-# The kernel JVM also gets the module openings Spark needs on Java 17 (library/spark-jvm.options), so that a notebook
-# can run a sweep on Spark after `%use minitron4j-spark`; they change nothing else.
+# The kernel JVM starts with every minitron4j JVM's options (library/jvm.options, read from this checkout at each
+# start) and the module openings Spark needs on Java 17 (library/spark-jvm.options), so that a notebook can run a sweep
+# on Spark after `%use minitron4j-spark`; they change nothing else.
 SPARK_OPTS="$(sed 's/.*/"&",/' "$ROOT/library/spark-jvm.options" | tr '\n' ' ')"
-STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX-passive-$(sha256sum "$ROOT/library/spark-jvm.options" | cut -c1-8)"
+STAMP="$(sha256sum "$KERNEL_POM" | cut -c1-16)-xmx$KERNEL_XMX-passive-jvmopts-$(sha256sum "$ROOT/library/spark-jvm.options" | cut -c1-8)"
 if [ -f "$KERNEL_DIR/kernel.json" ] && [ "$(cat "$KERNEL_DIR/.stamp" 2>/dev/null)" = "$STAMP" ]; then
   log "already installed"
 else
@@ -133,7 +134,7 @@ else
   "interrupt_mode": "message",
   "env": {"GOMP_SPINCOUNT": "5000"},
   "argv": [
-    "java", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", $SPARK_OPTS
+    "java", "@$ROOT/library/jvm.options", "-Xmx$KERNEL_XMX", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", $SPARK_OPTS
     "-Dlogback.configurationFile={resource_dir}/logback.xml",
     "-cp", "{resource_dir}/jars/*",
     "org.jetbrains.kotlinx.jupyter.IkotlinKt",

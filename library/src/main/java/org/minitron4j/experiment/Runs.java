@@ -13,6 +13,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.minitron4j.InvalidInputException;
 import org.minitron4j.JsonMappers;
+import org.minitron4j.JvmOptions;
 
 /**
  * Run records from a notebook or program. {@code Runs.record(dir, "distill", "--teacher", …)} runs the command exactly
@@ -102,6 +103,7 @@ public final class Runs {
     private static List<String> java(String threads) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JvmOptions.inherited());
         System.getProperties().stringPropertyNames().stream().sorted()
                 .filter(k -> k.startsWith("ai.djl.") && !k.endsWith("num_threads"))
                 .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));

@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.minitron4j.EngineThreads;
 import org.minitron4j.InvalidInputException;
+import org.minitron4j.JvmOptions;
 import org.minitron4j.NativeMemory;
 import org.minitron4j.experiment.Runs;
 
@@ -39,7 +40,7 @@ final class SparkExecutor implements SweepExecutor {
         } else {
             conf.setJars(jars().toArray(String[]::new))
                     .setExecutorEnv(EngineThreads.SPIN_ENV, EngineThreads.SPIN_COUNT)
-                    .set("spark.executor.extraJavaOptions", "-Dai.djl.offline=true");
+                    .set("spark.executor.extraJavaOptions", String.join(" ", JvmOptions.inherited()) + " -Dai.djl.offline=true");
         }
         try {
             context = new JavaSparkContext(conf);

@@ -10,6 +10,13 @@ import subprocess
 import sys
 
 
+
+def jvm_options():
+    """The options of library/jvm.options (comments and blank lines left out)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "library", "jvm.options")
+    with open(path) as f:
+        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+
 def sh(cmd):
     try:
         return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
@@ -78,7 +85,8 @@ else:
     P(f"- PyTorch reference: torch {tv} (`{PY}`; Debian python3-torch) with `{blas.replace(chr(10), ', ')}`; "
       f"`libblas.so.3` → `{alt}`")
     P("- minitron4j: DJL 0.36 with libtorch 2.7.1 (pytorch-native-cpu, bundles its own MKL and OpenMP), Java "
-      + sh(f"{JAVA} -version 2>&1 | head -1") + "; glibc's malloc thresholds as the launcher and the notebook kernel "
+      + sh(f"{JAVA} -version 2>&1 | head -1") + ", started with `library/jvm.options` as the launcher and the notebook "
+      "kernel are (" + ", ".join(f"`{o}`" for o in jvm_options()) + "); glibc's malloc thresholds as the launcher and the notebook kernel "
       "set them (`NativeMemory`: heap blocks up to 32 MB, 256 MB of freed heap kept); the PyTorch side runs with "
       "glibc's defaults, as a plain `python3` does")
 P("")

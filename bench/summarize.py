@@ -221,8 +221,9 @@ if jl:
     P("")
     P(f"A {f / 1e9:.2f} GB bf16 `model.safetensors` (llama hidden 2048, 24 layers, 16/4 heads, ffn 5632, vocab 32000: "
       f"{jl[0]['params'] / 1e9:.2f} B parameters, written with `checkpoint.SafeTensorsWriter`) loaded in a fresh process: "
-      f"minitron4j `model.Checkpoints.load(dir, cpu)` (memory-mapped reader, f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
-      " GB, converted in parallel chunks of the mapped file straight into uninitialised libtorch tensors) vs PyTorch "
+      f"minitron4j `model.Checkpoints.load(dir, cpu)` (f32 in memory: {jl[0]['f32_bytes'] / 1e9:.2f}"
+      " GB; chunks of 32 MB read by positional reads into reused buffers and converted in parallel straight into "
+      "uninitialised libtorch tensors) vs PyTorch "
       "through a 20-line mmap reader (numpy view of the mapping → bf16 tensor → f32). Peak heap: the max "
       "of `MemoryMXBean` heap-used sampled every 2 ms and of the sum of heap pools' peak usage; direct buffers: the "
       "`direct` BufferPoolMXBean, sampled (the loaded weights live in libtorch's memory, not in Java direct buffers). "

@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 
-
 def jvm_options():
     """The options of library/jvm.options (comments and blank lines left out)."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "library", "jvm.options")
     with open(path) as f:
         return [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+
 
 def sh(cmd):
     try:
